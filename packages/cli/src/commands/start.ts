@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { Config } from '@undertow/config';
+import { startProduct } from '../product.js';
+
+export async function startCommand(config: Readonly<Config>, log: Logger): Promise<void> {
+  const product = await startProduct(config, log);
+  process.stdout.write(
+    [
+      '',
+      'Undertow is running (one process).',
+      `  intake API   ${product.intakeUrl}   POST /v1/posts, POST /v1/engagement   docs: ${product.intakeUrl}/docs`,
+      `  results API  ${product.resultsUrl}   /v1/flags, /v1/patterns              docs: ${product.resultsUrl}/docs`,
+      `  database     ${product.database === 'pglite' ? `PGlite under ${config.dataDir}/pglite` : 'PostgreSQL (DATABASE_URL)'}`,
+      `  redis        ${product.redisUrl}`,
+      `  model        ${product.model}${product.model === 'none' ? '   (semantic matching OFF: see the warning above)' : ''}`,
+      '',
+    ].join('\n') + '\n',
+  );
+  let stopping = false;
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping: intake closes, the worker finishes the jobs in hand');
+        void product.close().then(resolve, (error: unknown) => {
+          log.error({ err: error }, 'unclean shutdown');
+          process.exitCode = 1;
+          resolve();
+        });
+      });
+    }
+  });
+}

@@ -1,0 +1,2 @@
+export * from './leaked-memo.js';
+export * from './stream.js';

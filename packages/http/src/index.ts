@@ -1,0 +1,4 @@
+export * from './docs.js';
+export * from './error-handler.js';
+export * from './health-routes.js';
+export * from './validate-items.js';

@@ -1,0 +1,10 @@
+import { initial } from './0001-initial.js';
+import type { Migration } from './migration.js';
+
+export type { Migration } from './migration.js';
+
+/**
+ * Every migration, oldest first. They are TypeScript modules rather than `.sql` files so that
+ * `tsc` ships them in `dist` with no copy step.
+ */
+export const MIGRATIONS: readonly Migration[] = [initial];

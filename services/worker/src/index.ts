@@ -1,0 +1,2 @@
+export * from './worker.js';
+export { scorePosts, matchableText } from './scoring/score-posts.js';

@@ -1,0 +1,51 @@
+import type { Logger } from 'pino';
+import type { Pattern } from '@undertow/core';
+import { postFeatures, splitPassages } from '@undertow/detect';
+import type { PatternClock, Processor } from '@undertow/queue';
+import type { Store } from '@undertow/store';
+import type { Embeddings } from '../scoring/embeddings.js';
+
+export interface IndexPatternDeps {
+  store: Pick<Store, 'patterns'>;
+  embeddings: Pick<Embeddings, 'embed'>;
+  clock: Pick<PatternClock, 'bump'>;
+  log: Logger;
+  /** Words per passage: about one paragraph, inside the model's token limit. */
+  passageWords: { target: number; overlap: number; max: number };
+}
+
+/** The passages of a pattern: overlapping windows of a document, or each narrative example. */
+export function patternPassages(pattern: Pick<Pattern, 'kind' | 'text' | 'examples'>, words: IndexPatternDeps['passageWords']) {
+  if (pattern.kind === 'document' && pattern.text) {
+    return splitPassages(pattern.text, { targetTokens: words.target, overlapTokens: words.overlap, maxTokens: words.max });
+  }
+  if (pattern.kind === 'narrative') {
+    let offset = 0;
+    return pattern.examples.map((text, index) => {
+      const passage = { index, text, start: offset, end: offset + text.length };
+      offset += text.length + 1;
+      return passage;
+    });
+  }
+  return [];
+}
+
+/** Splits a new pattern version into passages, embeds them and marks the version ready. */
+export function indexPatternProcessor(deps: IndexPatternDeps): Processor<'index-pattern'> {
+  return async (job) => {
+    const { patternId, version } = job.data;
+    const pattern = await deps.store.patterns.get(patternId);
+    if (!pattern || pattern.version !== version) return { skipped: 'superseded' };
+    const passages = patternPassages(pattern, deps.passageWords).map((passage) => {
+      const features = postFeatures(passage.text);
+      return { ...passage, textHash: features.textHash, minhash: features.minhash ?? new Uint32Array(0) };
+    });
+    await deps.embeddings.embed(passages.map((p) => ({ textHash: p.textHash, text: p.text })));
+    const current = await deps.store.patterns.replacePassages(patternId, version, passages);
+    if (!current) return { skipped: 'superseded' };
+    await deps.store.patterns.setStatus(patternId, version, 'ready');
+    await deps.clock.bump();
+    deps.log.info({ patternId, version, passages: passages.length }, 'pattern indexed');
+    return { passages: passages.length };
+  };
+}

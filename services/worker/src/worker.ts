@@ -1,0 +1,72 @@
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import type { Worker } from 'bullmq';
+import type { Config } from '@undertow/config';
+import { EmbeddingCache, type EmbeddingProvider } from '@undertow/embed';
+import { PatternClock, createRedis, runWorkers } from '@undertow/queue';
+import { createStore, openDatabase, type Database } from '@undertow/store';
+import { loadEmbedder } from './embedder.js';
+import { applyEngagementProcessor } from './processors/apply-engagement.js';
+import { indexPatternProcessor } from './processors/index-pattern.js';
+import { scorePostProcessor } from './processors/score-post.js';
+import { Embeddings } from './scoring/embeddings.js';
+import { PatternIndexCache } from './scoring/pattern-index-cache.js';
+
+export interface WorkerDeps {
+  redis?: Redis;
+  db?: Database;
+  /** A loaded model, or null for none; by default the one the config names is loaded. */
+  embedder?: EmbeddingProvider | null;
+}
+
+export interface RunningWorker {
+  workers: Worker[];
+  model: string;
+  /** Finishes the jobs in hand, then closes connections; queued jobs stay for the next worker. */
+  close(): Promise<void>;
+}
+
+export async function startWorker(config: Readonly<Config>, log: Logger, deps: WorkerDeps = {}): Promise<RunningWorker> {
+  const redis = deps.redis ?? createRedis(config.redis.url);
+  const db =
+    deps.db ??
+    (await openDatabase({ url: config.database.url ?? undefined, schema: config.database.schema ?? undefined, dataDir: `${config.dataDir}/pglite`, poolSize: config.database.poolSize }));
+  const store = createStore(db);
+  const provider = deps.embedder === undefined ? await loadEmbedder(config.model, log) : deps.embedder;
+  const embeddings = new Embeddings({ provider, cache: new EmbeddingCache({ maxEntries: 50_000 }), repository: store.embeddings });
+  const clock = new PatternClock(redis, config.redis.prefix);
+  const patterns = new PatternIndexCache({ store, clock, model: provider?.modelId ?? null });
+
+  const workers = runWorkers({
+    connection: redis,
+    prefix: config.redis.prefix,
+    concurrency: { score: config.worker.concurrency, engagement: 4, patterns: 1 },
+    processors: {
+      'score-post': scorePostProcessor({ store, embeddings, patterns, log }, { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs }),
+      'apply-engagement': applyEngagementProcessor({ store }),
+      'index-pattern': indexPatternProcessor({
+        store,
+        embeddings,
+        clock,
+        log,
+        passageWords: { target: 120, overlap: 30, max: Math.max(40, Math.floor(provider ? provider.maxTokens * 0.7 : 180)) },
+      }),
+    },
+  });
+  for (const worker of workers) {
+    worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'));
+    worker.on('error', (error) => log.error({ queue: worker.name, err: error }, 'worker error'));
+  }
+  log.info({ model: embeddings.model, concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'worker started');
+
+  return {
+    workers,
+    model: embeddings.model,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      await provider?.close();
+      if (!deps.redis) redis.disconnect();
+      if (!deps.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { expect } from 'vitest';
+import { LEAKED_MEMO, demoStream, memoParagraphs } from '@undertow/cli';
+import { call, waitUntil } from '../support/http.js';
+
+/**
+ * The issue's end-to-end flow, run against whatever is listening at the two URLs: a document
+ * pattern, 200 posts of which 10 carry edited copies of its passages, exactly those 10 flagged
+ * with the right passage, no duplicates on resubmission, a decision in the event log, and 4xx
+ * answers to bad input.
+ */
+export async function runPipelineScenario(intake: string, results: string, source: string): Promise<void> {
+  const created = await call(results, 'POST', '/v1/patterns', { kind: 'document', name: 'Harwick memo', text: LEAKED_MEMO, tags: ['T0089'] });
+  expect(created.status).toBe(201);
+  const patternId: string = created.body.id;
+  await waitUntil(async () => (await call(results, 'GET', `/v1/patterns/${patternId}`)).body.status === 'ready', 'the pattern to be indexed');
+
+  const stream = demoStream({ total: 200, carrying: 10, source });
+  const submitted = await call(intake, 'POST', '/v1/posts', { posts: stream.posts });
+  expect(submitted.status).toBe(202);
+  expect(submitted.body).toMatchObject({ accepted: 200, duplicates: 0, rejected: 0 });
+
+  const allScored = async () => {
+    for (const post of stream.posts) {
+      const status = await call(intake, 'GET', `/v1/posts/${post.source}/${post.externalId}`);
+      if (status.body?.status !== 'scored') return false;
+    }
+    return true;
+  };
+  await waitUntil(allScored, 'all 200 posts to be scored', 90_000, 250);
+
+  const listed = await call(results, 'GET', `/v1/flags?source=${source}&limit=500`);
+  expect(listed.status).toBe(200);
+  const flagged = new Map<string, string>(listed.body.items.map((f: { id: string; post: { externalId: string } }) => [f.post.externalId, f.id]));
+  expect([...flagged.keys()].sort()).toEqual([...stream.carriers.keys()].sort());
+
+  const paragraphs = memoParagraphs();
+  for (const [externalId, flagId] of flagged) {
+    const detail = await call(results, 'GET', `/v1/flags/${flagId}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.patternId).toBe(patternId);
+    expect(detail.body.post.externalId).toBe(externalId);
+    const signals: { name: string; value: number }[] = detail.body.signals;
+    expect(signals.find((s) => s.name === 'near-duplicate')?.value).toBeGreaterThan(0.5);
+    // The matched passage is the one quoted: its highlighted spans are words of that paragraph.
+    const match = detail.body.match;
+    const paragraph = paragraphs[stream.carriers.get(externalId)!]!;
+    expect(match.passageSpans.length).toBeGreaterThan(0);
+    for (const span of match.passageSpans as { start: number; end: number }[]) {
+      expect(paragraph.replace(/\s+/g, ' ')).toContain(match.passageText.slice(span.start, span.end).replace(/\s+/g, ' '));
+    }
+    for (const span of match.postSpans as { start: number; end: number }[]) {
+      expect(detail.body.post.text.slice(span.start, span.end).length).toBeGreaterThan(0);
+    }
+  }
+
+  // Resubmitting everything creates nothing new.
+  const again = await call(intake, 'POST', '/v1/posts', { posts: stream.posts });
+  expect(again.status).toBe(202);
+  expect(again.body).toMatchObject({ accepted: 0, duplicates: 200 });
+  const single = await call(intake, 'POST', '/v1/posts', stream.posts[0]);
+  expect(single.body.items[0].status).toBe('duplicate');
+  const relisted = await call(results, 'GET', `/v1/flags?source=${source}&limit=500`);
+  expect(relisted.body.items).toHaveLength(10);
+
+  // A decision lands in the append-only event log.
+  const [firstFlag] = flagged.values();
+  const decided = await call(results, 'POST', `/v1/flags/${firstFlag}/decision`, { decision: 'confirm', note: 'quotes paragraph of the memo' }, { 'x-actor': 'alice' });
+  expect(decided.status).toBe(200);
+  expect(decided.body.status).toBe('confirmed');
+  const events = await call(results, 'GET', `/v1/flags/${firstFlag}/events`);
+  expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['opened', 'decided']);
+  expect(events.body.items[1]).toMatchObject({ actor: 'alice', fromStatus: 'open', toStatus: 'confirmed', note: 'quotes paragraph of the memo' });
+  const confirmed = await call(results, 'GET', `/v1/flags?source=${source}&status=confirmed`);
+  expect(confirmed.body.items.map((f: { id: string }) => f.id)).toEqual([firstFlag]);
+
+  await expectBadInputRejected(intake, results, source);
+}
+
+async function expectBadInputRejected(intake: string, results: string, source: string): Promise<void> {
+  const valid = { source, externalId: 'bad-input-probe', author: { id: 'a' }, text: 'hello', createdAt: '2026-10-21T10:00:00Z' };
+  const cases: [string, string, string, unknown, RegExp][] = [
+    [intake, 'POST', '/v1/posts', '{"posts": [', /not valid JSON/],
+    [intake, 'POST', '/v1/posts', { ...valid, text: 42 }, /\/text/],
+    [intake, 'POST', '/v1/posts', { ...valid, author: undefined }, /\/author/],
+    [intake, 'POST', '/v1/posts', { ...valid, text: 'x'.repeat(40_001) }, /\/text/],
+    [intake, 'POST', '/v1/posts', { ...valid, createdAt: 'yesterday' }, /\/createdAt/],
+    [intake, 'POST', '/v1/posts', { posts: Array.from({ length: 1001 }, (_, i) => ({ ...valid, externalId: `x${i}` })) }, /at most 1000/],
+    [intake, 'POST', '/v1/posts', { posts: [] }, /\/posts/],
+    [intake, 'POST', '/v1/engagement', { updates: 'none' }, /\/updates/],
+    [results, 'POST', '/v1/patterns', { kind: 'document', name: 'no text' }, /\/text/],
+    [results, 'POST', '/v1/patterns', { kind: 'poem', name: 'x', text: 'y' }, /kind/],
+    [results, 'GET', '/v1/flags?minScore=high', undefined, /minScore/],
+    [results, 'GET', '/v1/flags?cursor=not-a-cursor', undefined, /cursor/],
+    [results, 'POST', '/v1/flags/1/decision', { decision: 'approve' }, /decision/],
+  ];
+  for (const [base, method, path, body, message] of cases) {
+    const response = await call(base, method, path, body);
+    expect(response.status, `${method} ${path} ${JSON.stringify(body)?.slice(0, 80)}`).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(JSON.stringify(response.body)).toMatch(message);
+  }
+  // In a batch, a bad post rejects only itself, naming its field.
+  const mixed = await call(intake, 'POST', '/v1/posts', { posts: [{ ...valid, externalId: 'mixed-ok' }, { ...valid, externalId: 'mixed-bad', urls: ['not a url'] }] });
+  expect(mixed.status).toBe(202);
+  expect(mixed.body.items[0].status).toBe('queued');
+  expect(mixed.body.items[1]).toMatchObject({ status: 'rejected', errors: [{ path: '/urls/0' }] });
+  const missing = await call(results, 'GET', '/v1/flags/999999999');
+  expect(missing.status).toBe(404);
+}
