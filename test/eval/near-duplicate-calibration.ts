@@ -12,7 +12,7 @@
  * - IRA tweets (when present): how often unrelated short posts match by chance, by number of shared
  *   shingles, and the recall of edited copies of tweets through the whole PatternIndex (LSH included).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_THRESHOLDS, type Pattern } from '@undertow/core';
 import {
@@ -90,8 +90,11 @@ function confusion(items: { score: number; positive: boolean }[], t: number) {
   let tn = 0;
   let fn = 0;
   for (const { score, positive } of items) {
-    if (score >= t) positive ? tp++ : fp++;
-    else positive ? fn++ : tn++;
+    if (score >= t) {
+      if (positive) tp++;
+      else fp++;
+    } else if (positive) fn++;
+    else tn++;
   }
   return { tp, fp, tn, fn };
 }

@@ -104,7 +104,7 @@ export function loadConfig(env: Env = process.env, cores = defaultCores()): Read
       name: read.string('MODEL_NAME', 'all-MiniLM-L6-v2'),
       dtype: read.oneOf('MODEL_DTYPE', ['fp32', 'q8'] as const, 'q8'),
       threads: read.int('MODEL_THREADS', cores, 1, 256),
-      maxTokens: read.int('MODEL_MAX_TOKENS', 128, 8, 512),
+      maxTokens: read.int('MODEL_MAX_TOKENS', 256, 8, 512),
       enabled: read.optional('MODEL') !== 'none',
     },
   };

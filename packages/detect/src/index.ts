@@ -9,3 +9,4 @@ export * from './signals/near-duplicate.js';
 export * from './signals/semantic-match.js';
 export * from './signals/url-match.js';
 export * from './urls.js';
+export * from './version.js';

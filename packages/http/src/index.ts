@@ -1,3 +1,4 @@
+export * from './api-server.js';
 export * from './docs.js';
 export * from './error-handler.js';
 export * from './health-routes.js';

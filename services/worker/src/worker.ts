@@ -44,13 +44,7 @@ export async function startWorker(config: Readonly<Config>, log: Logger, deps: W
     processors: {
       'score-post': scorePostProcessor({ store, embeddings, patterns, log }, { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs }),
       'apply-engagement': applyEngagementProcessor({ store }),
-      'index-pattern': indexPatternProcessor({
-        store,
-        embeddings,
-        clock,
-        log,
-        passageWords: { target: 120, overlap: 30, max: Math.max(40, Math.floor(provider ? provider.maxTokens * 0.7 : 180)) },
-      }),
+      'index-pattern': indexPatternProcessor({ store, embeddings, clock, log }),
     },
   });
   for (const worker of workers) {

@@ -1,6 +1,6 @@
 import { describe, expect, it, test } from 'vitest';
 import { lexicalFeatures } from '../pattern-index.js';
-import { nearDuplicateValue, passageMatch, sharedSpans, shingleOverlap, type ShingleOverlap } from './near-duplicate.js';
+import { alignedSpans, nearDuplicateValue, passageMatch, shingleOverlap, type ShingleOverlap } from './near-duplicate.js';
 
 const PASSAGE =
   'In the fourth round, US officials agreed that drug pricing is on the table in the talks. ' +
@@ -15,7 +15,7 @@ function slices(source: string, spans: { start: number; end: number }[]): string
   return spans.map((s) => source.slice(s.start, s.end));
 }
 
-describe('sharedSpans / passageMatch', () => {
+describe('alignedSpans / passageMatch', () => {
   it('highlights exactly the shared run of words on both texts', () => {
     const post = 'BREAKING: officials agreed that Drug Pricing is on the table in the talks!! sources say';
     const match = passageMatch(text(post), { ...text(PASSAGE), id: 'p1', index: 3, text: PASSAGE });
@@ -26,13 +26,20 @@ describe('sharedSpans / passageMatch', () => {
 
   it('gives one span per separate run and leaves lone shared words out', () => {
     const post = 'So the NHS would need a transition period, they say; readout of the meeting to stay confidential. Talks.';
-    const spans = slices(post, sharedSpans(text(post), text(PASSAGE).shingleSet));
+    const spans = slices(post, alignedSpans(text(post), text(PASSAGE)).postSpans);
     expect(spans).toEqual(['the NHS would need a transition period', 'readout of the meeting to stay confidential']);
+  });
+
+  it('highlights the copied occurrence only, not every place the passage repeats a phrase', () => {
+    const passage = 'The steering group met. Officials agreed that the steering group would decide the price. Later the steering group left.';
+    const post = 'leak: officials agreed that the steering group would decide the price';
+    const { passageSpans } = alignedSpans(text(post), text(passage));
+    expect(slices(passage, passageSpans)).toEqual(['Officials agreed that the steering group would decide the price']);
   });
 
   it('gives no span for texts that share no three words in a row', () => {
     const post = 'the talks about drug pricing were on the news';
-    expect(sharedSpans(text(post), text(PASSAGE).shingleSet)).toEqual([]);
+    expect(alignedSpans(text(post), text(PASSAGE))).toEqual({ postSpans: [], passageSpans: [] });
   });
 });
 

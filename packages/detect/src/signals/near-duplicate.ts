@@ -74,23 +74,57 @@ export function nearDuplicateValue(overlap: ShingleOverlap, options: NearDuplica
 }
 
 /**
- * Character spans of `text` made of words that sit in a shingle `other` also has: runs of
- * shared words, merged while consecutive, so a reviewer sees exactly what was copied.
+ * Character spans of the words the two texts share, aligned: each shared shingle of `post` is
+ * tied to ONE occurrence in `passage` — the one continuing the current copied run, else the one
+ * starting the longest run — so a phrase the passage repeats elsewhere is not highlighted
+ * there too, and a run never bleeds into a neighbouring paragraph.
  */
-export function sharedSpans(text: LexicalText, other: ReadonlySet<number>): Span[] {
-  const { tokens, shingles } = text;
-  const shared = new Uint8Array(tokens.length);
-  for (let i = 0; i < shingles.hashes.length; i++) {
-    if (!other.has(shingles.hashes[i]!)) continue;
-    const first = shingles.starts[i]!;
-    shared.fill(1, first, first + shingles.width);
+export function alignedSpans(post: LexicalText, passage: LexicalText): { postSpans: Span[]; passageSpans: Span[] } {
+  const where = new Map<number, number[]>();
+  passage.shingles.hashes.forEach((hash, q) => {
+    const list = where.get(hash);
+    if (list) list.push(q);
+    else where.set(hash, [q]);
+  });
+  const postHashes = post.shingles.hashes;
+  const passageHashes = passage.shingles.hashes;
+  const runLength = (i: number, q: number): number => {
+    let k = 0;
+    while (i + k < postHashes.length && q + k < passageHashes.length && postHashes[i + k] === passageHashes[q + k]) k++;
+    return k;
+  };
+  const onPost = new Uint8Array(post.tokens.length);
+  const onPassage = new Uint8Array(passage.tokens.length);
+  let previous = -2;
+  for (let i = 0; i < postHashes.length; i++) {
+    const candidates = where.get(postHashes[i]!);
+    if (!candidates) {
+      previous = -2;
+      continue;
+    }
+    let q = candidates.includes(previous + 1) ? previous + 1 : -1;
+    if (q < 0) {
+      let best = 0;
+      for (const candidate of candidates) {
+        const length = runLength(i, candidate);
+        if (length > best) [best, q] = [length, candidate];
+      }
+    }
+    const width = post.shingles.width;
+    onPost.fill(1, post.shingles.starts[i]!, post.shingles.starts[i]! + width);
+    onPassage.fill(1, passage.shingles.starts[q]!, passage.shingles.starts[q]! + passage.shingles.width);
+    previous = q;
   }
+  return { postSpans: markedSpans(post, onPost), passageSpans: markedSpans(passage, onPassage) };
+}
+
+function markedSpans(text: LexicalText, marked: Uint8Array): Span[] {
   const spans: Span[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    if (!shared[i]) continue;
+  for (let i = 0; i < text.tokens.length; i++) {
+    if (!marked[i]) continue;
     let j = i;
-    while (j + 1 < tokens.length && shared[j + 1]) j++;
-    spans.push({ start: tokens[i]!.start, end: tokens[j]!.end });
+    while (j + 1 < text.tokens.length && marked[j + 1]) j++;
+    spans.push({ start: text.tokens[i]!.start, end: text.tokens[j]!.end });
     i = j;
   }
   return spans;
@@ -102,7 +136,6 @@ export function passageMatch(post: LexicalText, passage: LexicalText & { id: str
     passageId: passage.id,
     passageIndex: passage.index,
     passageText: passage.text,
-    postSpans: sharedSpans(post, passage.shingleSet),
-    passageSpans: sharedSpans(passage, post.shingleSet),
+    ...alignedSpans(post, passage),
   };
 }

@@ -10,15 +10,12 @@ export interface IndexPatternDeps {
   embeddings: Pick<Embeddings, 'embed'>;
   clock: Pick<PatternClock, 'bump'>;
   log: Logger;
-  /** Words per passage: about one paragraph, inside the model's token limit. */
-  passageWords: { target: number; overlap: number; max: number };
 }
 
 /** The passages of a pattern: overlapping windows of a document, or each narrative example. */
-export function patternPassages(pattern: Pick<Pattern, 'kind' | 'text' | 'examples'>, words: IndexPatternDeps['passageWords']) {
-  if (pattern.kind === 'document' && pattern.text) {
-    return splitPassages(pattern.text, { targetTokens: words.target, overlapTokens: words.overlap, maxTokens: words.max });
-  }
+export function patternPassages(pattern: Pick<Pattern, 'kind' | 'text' | 'examples'>) {
+  // splitPassages' defaults keep a passage under 256 model tokens (about 1.3 tokens a word).
+  if (pattern.kind === 'document' && pattern.text) return splitPassages(pattern.text);
   if (pattern.kind === 'narrative') {
     let offset = 0;
     return pattern.examples.map((text, index) => {
@@ -36,7 +33,7 @@ export function indexPatternProcessor(deps: IndexPatternDeps): Processor<'index-
     const { patternId, version } = job.data;
     const pattern = await deps.store.patterns.get(patternId);
     if (!pattern || pattern.version !== version) return { skipped: 'superseded' };
-    const passages = patternPassages(pattern, deps.passageWords).map((passage) => {
+    const passages = patternPassages(pattern).map((passage) => {
       const features = postFeatures(passage.text);
       return { ...passage, textHash: features.textHash, minhash: features.minhash ?? new Uint32Array(0) };
     });
