@@ -5,7 +5,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    // The fault, fuzz and browser suites run on their own (`npm run test:faults`, `test:fuzz`, `test:browser`).
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/faults/**', 'test/fuzz/**', 'test/browser/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -19,6 +19,7 @@
  *   length bucketing saves.
  */
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -55,6 +56,8 @@ export interface EmbedBenchRow {
   texts: number;
   seconds: number;
   postsPerSecond: number;
+  /** 1-minute load average when the cell finished: other work on the machine skews timings. */
+  loadAverage: number;
 }
 
 const MODEL_FILE: Record<ModelDtype, string> = { fp32: 'model.onnx', q8: 'model_quantized.onnx' };
@@ -88,8 +91,8 @@ export async function runEmbedBench(options: EmbedBenchOptions): Promise<EmbedBe
     const meanTokens = texts.reduce((sum, t) => sum + encode(t).length, 0) / texts.length;
     for (const dtype of options.dtypes) {
       for (const threads of options.threads) {
+        const seconds = await timeRunners({ ...options, modelDir, dtype, threads, texts, encode, padId: tokenizer.pad_token_id ?? 0 });
         for (const runner of RUNNERS) {
-          const seconds = await timeRunner(runner, { ...options, modelDir, dtype, threads, texts, encode, padId: tokenizer.pad_token_id ?? 0 });
           const row: EmbedBenchRow = {
             dtype,
             targetTokens,
@@ -97,13 +100,14 @@ export async function runEmbedBench(options: EmbedBenchOptions): Promise<EmbedBe
             threads,
             runner,
             texts: texts.length,
-            seconds: Math.round(seconds * 1000) / 1000,
-            postsPerSecond: Math.round((texts.length / seconds) * 10) / 10,
+            seconds: Math.round(seconds[runner] * 1000) / 1000,
+            postsPerSecond: Math.round((texts.length / seconds[runner]) * 10) / 10,
+            loadAverage: Math.round(loadavg()[0]! * 100) / 100,
           };
           rows.push(row);
           log(
             `${dtype.padEnd(4)} ~${String(targetTokens).padStart(3)} tok (mean ${row.meanTokens})  threads ${threads}  ` +
-              `${runner.padEnd(12)} ${String(row.postsPerSecond).padStart(8)} posts/s  (${row.seconds} s)`,
+              `${runner.padEnd(12)} ${String(row.postsPerSecond).padStart(8)} posts/s  (${row.seconds} s, load ${row.loadAverage})`,
           );
         }
       }
@@ -124,10 +128,12 @@ interface RunnerContext {
   padId: number;
 }
 
-/** Best of `repeat` timed runs after one untimed warm-up run, in seconds. */
-async function timeRunner(runner: EmbedBenchRunner, ctx: RunnerContext): Promise<number> {
-  let embedAll: () => Promise<unknown>;
-  let close: () => Promise<void>;
+interface Runner {
+  embedAll: () => Promise<unknown>;
+  close: () => Promise<void>;
+}
+
+async function openRunner(runner: EmbedBenchRunner, ctx: RunnerContext): Promise<Runner> {
   if (runner === 'provider') {
     const provider = await loadTransformersProvider({
       modelDir: ctx.modelDir,
@@ -136,29 +142,41 @@ async function timeRunner(runner: EmbedBenchRunner, ctx: RunnerContext): Promise
       threads: ctx.threads,
       batchSize: ctx.batchSize,
     });
-    embedAll = () => provider.embed(ctx.texts);
-    close = () => provider.close();
-  } else {
-    const session = await ort.InferenceSession.create(join(ctx.modelDir, ctx.modelName, 'onnx', MODEL_FILE[ctx.dtype]), {
-      intraOpNumThreads: ctx.threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-    embedAll = () => embedWithSession(session, ctx, runner === 'ort-sorted');
-    close = () => session.release();
+    return { embedAll: () => provider.embed(ctx.texts), close: () => provider.close() };
   }
+  const session = await ort.InferenceSession.create(join(ctx.modelDir, ctx.modelName, 'onnx', MODEL_FILE[ctx.dtype]), {
+    intraOpNumThreads: ctx.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  return { embedAll: () => embedWithSession(session, ctx, runner === 'ort-sorted'), close: () => session.release() };
+}
+
+/**
+ * Best of `repeat` timed runs per runner, in seconds, after one untimed warm-up each. Runs are
+ * interleaved (A B C A B C ...) so that load from elsewhere on the machine hits every runner
+ * alike.
+ */
+async function timeRunners(ctx: RunnerContext): Promise<Record<EmbedBenchRunner, number>> {
+  const runners: Partial<Record<EmbedBenchRunner, Runner>> = {};
+  const best = { provider: Infinity, 'ort-sorted': Infinity, 'ort-unsorted': Infinity };
   try {
-    await embedAll();
-    let best = Infinity;
+    for (const name of RUNNERS) {
+      const runner = await openRunner(name, ctx);
+      runners[name] = runner;
+      await runner.embedAll();
+    }
     for (let i = 0; i < ctx.repeat; i++) {
-      const started = performance.now();
-      await embedAll();
-      best = Math.min(best, (performance.now() - started) / 1000);
+      for (const name of RUNNERS) {
+        const started = performance.now();
+        await runners[name]!.embedAll();
+        best[name] = Math.min(best[name], (performance.now() - started) / 1000);
+      }
     }
     return best;
   } finally {
-    await close();
+    for (const runner of Object.values(runners)) await runner.close();
   }
 }
 

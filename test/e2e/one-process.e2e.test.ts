@@ -8,6 +8,8 @@ import { startProduct, type RunningProduct } from '@undertow/cli';
 import { loadConfig } from '@undertow/config';
 import { runPipelineScenario } from './pipeline-scenario.js';
 
+const ADMIN_KEY = `test-admin-${randomUUID()}`;
+
 /** The embedded default: intake, worker and results in one process on PGlite. */
 describe('one-process default (PGlite)', () => {
   let product: RunningProduct;
@@ -22,6 +24,7 @@ describe('one-process default (PGlite)', () => {
       INTAKE_PORT: '0',
       RESULTS_PORT: '0',
       MODEL: 'none',
+      UNDERTOW_ADMIN_KEY: ADMIN_KEY,
     });
     product = await startProduct(config, pino({ level: 'warn' }));
   }, 60_000);
@@ -32,6 +35,6 @@ describe('one-process default (PGlite)', () => {
   });
 
   it('flags exactly the posts that carry the document, with the right passage', async () => {
-    await runPipelineScenario(product.intakeUrl, product.resultsUrl, 'one');
+    await runPipelineScenario(product.intakeUrl, product.resultsUrl, 'one', ADMIN_KEY);
   }, 180_000);
 });

@@ -5,6 +5,7 @@ import { freePort, startService, waitReady, type ServiceProcess } from '../suppo
 import { runPipelineScenario } from './pipeline-scenario.js';
 
 const schema = await createTestSchema();
+const ADMIN_KEY = `test-admin-${randomUUID()}`;
 
 /** The three services as separate processes against a private Redis and a real PostgreSQL. */
 describe.skipIf(!schema)('three services over HTTP (real PostgreSQL, private Redis)', () => {
@@ -23,6 +24,7 @@ describe.skipIf(!schema)('three services over HTTP (real PostgreSQL, private Red
       INTAKE_PORT: String(intakePort),
       RESULTS_PORT: String(resultsPort),
       MODEL: 'none',
+      UNDERTOW_ADMIN_KEY: ADMIN_KEY,
     };
     intakeUrl = `http://127.0.0.1:${intakePort}`;
     resultsUrl = `http://127.0.0.1:${resultsPort}`;
@@ -40,7 +42,7 @@ describe.skipIf(!schema)('three services over HTTP (real PostgreSQL, private Red
 
   it('flags exactly the posts that carry the document, with the right passage', async () => {
     try {
-      await runPipelineScenario(intakeUrl, resultsUrl, 'e2e');
+      await runPipelineScenario(intakeUrl, resultsUrl, 'e2e', ADMIN_KEY);
     } catch (error) {
       for (const s of services) console.error(`--- ${s.name} output ---\n${s.output()}`);
       throw error;

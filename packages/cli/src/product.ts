@@ -4,7 +4,7 @@ import type { Config } from '@undertow/config';
 import type { EmbeddingProvider } from '@undertow/embed';
 import { buildIntakeApp, createIntakeContext } from '@undertow/intake';
 import { createRedis } from '@undertow/queue';
-import { buildResultsApp, createResultsContext } from '@undertow/results';
+import { buildResultsApp, createResultsContext, ensureAdminKey } from '@undertow/results';
 import { openDatabase } from '@undertow/store';
 import { startWorker } from '@undertow/worker';
 import { ensureRedis } from './local-redis.js';
@@ -15,6 +15,8 @@ export interface RunningProduct {
   model: string;
   database: 'pg' | 'pglite';
   redisUrl: string;
+  /** The admin key made on this start because none existed, to print once; null otherwise. */
+  newAdminKey: string | null;
   /** Stops intake first (no new posts), then drains the worker, then closes storage. */
   close(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function startProduct(config: Readonly<Config>, log: Logger, opts: 
   const worker = await startWorker(config, log.child({ service: 'worker' }), { redis, db, ...(opts.embedder !== undefined ? { embedder: opts.embedder } : {}) });
   const intakeCtx = await createIntakeContext(config, log.child({ service: 'intake' }), { redis, db });
   const resultsCtx = await createResultsContext(config, log.child({ service: 'results' }), { redis, db });
+  const newAdminKey = await ensureAdminKey(resultsCtx.store.apiKeys, config.auth.adminKey);
   const intake = await buildIntakeApp(intakeCtx);
   const results = await buildResultsApp(resultsCtx);
   const intakeUrl = await listen(intake, config.intake);
@@ -43,6 +46,7 @@ export async function startProduct(config: Readonly<Config>, log: Logger, opts: 
     model: worker.model,
     database: db.driver,
     redisUrl: redisHandle.url,
+    newAdminKey,
     async close() {
       await intake.close();
       await results.close();

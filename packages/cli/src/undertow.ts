@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '@undertow/config';
 import { demoCommand } from './commands/demo.js';
+import { KEYS_USAGE, UsageError, keysCommand } from './commands/keys.js';
+import { RESCAN_USAGE, rescanCommand } from './commands/rescan.js';
 import { startCommand } from './commands/start.js';
 
 const USAGE = `usage: undertow <command>
@@ -10,6 +12,8 @@ const USAGE = `usage: undertow <command>
 commands:
   start   run intake, worker and results in one process (PGlite + local Redis by default)
   demo    run a throwaway instance, stream the demo posts through it and print the flags
+  keys    make, list and revoke API keys: undertow keys create --role reviewer --name alice
+  rescan  re-score stored posts against the patterns, with a progress bar: undertow rescan --from 2016-10-01T00:00:00Z
 
 Configuration comes from environment variables; see the README.`;
 
@@ -25,6 +29,29 @@ async function main(argv: string[]): Promise<void> {
     case 'demo':
       await demoCommand(process.env, pino({ level: process.env['LOG_LEVEL'] ?? 'warn', name: 'undertow-demo' }));
       return;
+    case 'keys': {
+      const config = loadConfig();
+      try {
+        process.exitCode = await keysCommand(argv.slice(argv.indexOf('keys') + 1), config, (text) => process.stdout.write(text));
+      } catch (error) {
+        if (!(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw error;
+        process.stderr.write(`undertow keys: ${(error as Error).message}\n\n${KEYS_USAGE}\n`);
+        process.exitCode = 2;
+      }
+      return;
+    }
+    case 'rescan': {
+      const interrupted = new AbortController();
+      process.once('SIGINT', () => interrupted.abort());
+      try {
+        process.exitCode = await rescanCommand(argv.slice(argv.indexOf('rescan') + 1), { env: process.env, out: process.stdout, signal: interrupted.signal });
+      } catch (error) {
+        if (!(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw error;
+        process.stderr.write(`undertow rescan: ${(error as Error).message}\n\n${RESCAN_USAGE}\n`);
+        process.exitCode = 2;
+      }
+      return;
+    }
     default:
       process.stdout.write(`${USAGE}\n`);
       if (command && command !== 'help') process.exitCode = 2;

@@ -19,9 +19,19 @@ describe('loadConfig', () => {
     [{ DATABASE_SCHEMA: 'x; drop table' }, /DATABASE_SCHEMA must be a lower-case SQL identifier/],
     [{ WORKER_CONCURRENCY: '8', WORKER_BATCH_SIZE: '64' }, /WORKER_CONCURRENCY \(8\) must be at least/],
     [{ INTAKE_PORT: '9000', RESULTS_PORT: '9000' }, /RESULTS_PORT must differ/],
+    [{ UNDERTOW_ADMIN_KEY: 'too-short' }, /UNDERTOW_ADMIN_KEY must be 24 to 256 printable characters/],
+    [{ UNDERTOW_ADMIN_KEY: 'a key with spaces in it, long enough' }, /UNDERTOW_ADMIN_KEY must be/],
+    [{ RATE_LIMIT_REVIEWER: '0' }, /RATE_LIMIT_REVIEWER must be an integer/],
   ])('stops on a bad setting and names it: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the admin key to seed and the per-role rate limits', () => {
+    const config = loadConfig({ UNDERTOW_ADMIN_KEY: 'utw_seeded-admin-key-for-tests', RATE_LIMIT_SUBMITTER: '100' });
+    expect(config.auth.adminKey).toBe('utw_seeded-admin-key-for-tests');
+    expect(config.auth.rateLimitPerMinute).toEqual({ submitter: 100, reviewer: 6000, admin: 6000 });
+    expect(loadConfig({}).auth.adminKey).toBeNull();
   });
 
   it('turns semantic matching off with MODEL=none', () => {

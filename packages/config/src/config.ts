@@ -42,6 +42,43 @@ export interface Config {
     batchSize: number;
     /** How long a partial batch waits for more posts. Default 15 ms. */
     batchWaitMs: number;
+    /** `WORKER_LOCK_MS`: how long a job stays locked to a worker that stopped answering (a crash) before another worker takes it. Default 30 s. */
+    lockMs: number;
+  };
+  auth: {
+    /**
+     * `UNDERTOW_ADMIN_KEY`: an admin key to make sure exists at startup (24+ printable
+     * characters), for automation and tests. Without it, the first start with no admin key
+     * makes one and prints it once.
+     */
+    adminKey: string | null;
+    /** Requests per minute per key, by role; a key's own limit overrides. */
+    rateLimitPerMinute: { submitter: number; reviewer: number; admin: number };
+  };
+  console: {
+    /** `CONSOLE_DIR`: the built review console the results service serves at `/`. Default: services/console/dist. */
+    dir: string | null;
+  };
+  stories: {
+    /** How far apart, in the posts' own time, two sightings of the same content may be. Default 30 days. */
+    windowDays: number;
+    /** How far back the behaviour signals look from a post. Default 7 days. */
+    lookbackDays: number;
+    /** Share of MinHash values a near-duplicate shares with its story's first post. Default 0.5. */
+    minJaccard: number;
+  };
+  rescan: {
+    /**
+     * `RESCAN_RECENT_DAYS`: a pattern that is added, edited or reactivated is rescanned against the
+     * stored posts of its last N days, counted back from the newest stored post's own
+     * `createdAt` (or from now, when that post is dated in the future), so that a replayed
+     * archive is rescanned over its own last N days. 0 turns the automatic rescan off. Default 30.
+     */
+    recentDays: number;
+    /** `RESCAN_CHUNK_SIZE`: posts per chunk, the unit that workers share and that a crash repeats. Default 5,000. */
+    chunkSize: number;
+    /** `RESCAN_CONCURRENCY`: chunks one worker process checks at once. Default 2. */
+    concurrency: number;
   };
   model: {
     /** Directory holding `<name>/config.json`, `tokenizer.json`, `onnx/model*.onnx`. Default `./models`. */
@@ -98,6 +135,29 @@ export function loadConfig(env: Env = process.env, cores = defaultCores()): Read
       concurrency: read.int('WORKER_CONCURRENCY', 256, 1, 10_000),
       batchSize: read.int('WORKER_BATCH_SIZE', 64, 1, 4096),
       batchWaitMs: read.int('WORKER_BATCH_WAIT_MS', 15, 0, 10_000),
+      lockMs: read.int('WORKER_LOCK_MS', 30_000, 1_000, 3_600_000),
+    },
+    auth: {
+      adminKey: read.optional('UNDERTOW_ADMIN_KEY'),
+      rateLimitPerMinute: {
+        // A submitter sends batches of up to 1,000 posts and polls their status: it needs room.
+        submitter: read.int('RATE_LIMIT_SUBMITTER', 60_000, 1, 1e9),
+        reviewer: read.int('RATE_LIMIT_REVIEWER', 6_000, 1, 1e9),
+        admin: read.int('RATE_LIMIT_ADMIN', 6_000, 1, 1e9),
+      },
+    },
+    console: {
+      dir: read.optional('CONSOLE_DIR') === null ? null : resolve(read.string('CONSOLE_DIR', '')),
+    },
+    stories: {
+      windowDays: read.int('STORY_WINDOW_DAYS', 30, 1, 3650),
+      lookbackDays: read.int('STORY_LOOKBACK_DAYS', 7, 1, 3650),
+      minJaccard: read.int('STORY_MIN_JACCARD_PERCENT', 50, 1, 100) / 100,
+    },
+    rescan: {
+      recentDays: read.int('RESCAN_RECENT_DAYS', 30, 0, 36_500),
+      chunkSize: read.int('RESCAN_CHUNK_SIZE', 5_000, 10, 1_000_000),
+      concurrency: read.int('RESCAN_CONCURRENCY', 2, 1, 64),
     },
     model: {
       dir: resolve(read.string('MODEL_DIR', './models')),
@@ -110,6 +170,10 @@ export function loadConfig(env: Env = process.env, cores = defaultCores()): Read
   };
   if (config.worker.concurrency < config.worker.batchSize) {
     throw new ConfigError('WORKER_CONCURRENCY', `(${config.worker.concurrency}) must be at least WORKER_BATCH_SIZE (${config.worker.batchSize})`);
+  }
+  const adminKey = config.auth.adminKey;
+  if (adminKey !== null && (adminKey.length < 24 || adminKey.length > 256 || !/^[\x21-\x7e]+$/.test(adminKey))) {
+    throw new ConfigError('UNDERTOW_ADMIN_KEY', 'must be 24 to 256 printable characters without spaces');
   }
   if (config.intake.port !== 0 && config.intake.port === config.results.port) {
     throw new ConfigError('RESULTS_PORT', 'must differ from INTAKE_PORT');

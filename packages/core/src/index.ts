@@ -1,3 +1,4 @@
+export * from './access.js';
 export * from './errors.js';
 export * from './flag.js';
 export * from './formats.js';
@@ -5,5 +6,6 @@ export * from './ids.js';
 export * from './limits.js';
 export * from './pattern.js';
 export * from './post.js';
+export * from './rescan.js';
 export * from './score.js';
 export * from './signal.js';

@@ -24,6 +24,8 @@ export interface PatternScore {
   patternId: string;
   patternVersion: number;
   value: number;
+  /** The value from content signals alone, before the story's behaviour lifted it. */
+  contentValue?: number;
   tier: Tier;
   signals: Signal[];
   match?: PassageMatch;

@@ -10,3 +10,8 @@ export * from './signals/semantic-match.js';
 export * from './signals/url-match.js';
 export * from './urls.js';
 export * from './version.js';
+export * from './signals/account.js';
+export * from './signals/coordinated-burst.js';
+export * from './signals/cross-community-spray.js';
+export * from './signals/low-traction-relaunch.js';
+export * from './story/index.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -155,6 +155,15 @@ describe('loadTransformersProvider without a model', () => {
       code: 'MODEL_NOT_FOUND',
       path: join(dir, 'fp32-only', 'onnx', 'model_quantized.onnx'),
     });
+  });
+
+  test('names the model when its ONNX file is corrupt', async () => {
+    const dir = await scratchDir();
+    const model = await generateBertModel(dir, { preset: 'tiny', modelName: 'corrupt' });
+    await writeFile(join(model.modelDir, 'onnx', 'model.onnx'), 'not an onnx model');
+    const loading = loadTransformersProvider({ modelDir: dir, modelName: 'corrupt', dtype: 'fp32' });
+    await expect(loading).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
+    await expect(loading).rejects.toThrow(`could not load model corrupt (fp32) from ${join(dir, 'corrupt')}`);
   });
 });
 

@@ -110,7 +110,7 @@ export async function loadTransformersProvider(options: TransformersProviderOpti
 class TransformersEmbeddingProvider implements EmbeddingProvider {
   readonly modelId: string;
   readonly maxTokens: number;
-  dimensions = 0;
+  private width = 0;
   private readonly batchSize: number;
   private readonly specialIds: Set<number>;
   private readonly padId: number;
@@ -138,7 +138,11 @@ class TransformersEmbeddingProvider implements EmbeddingProvider {
     if (!(width > 0) || hidden.length !== ids!.length * width) {
       throw new Error(`unexpected last_hidden_state of ${hidden.length} values for ${ids!.length} tokens`);
     }
-    this.dimensions = width;
+    this.width = width;
+  }
+
+  get dimensions(): number {
+    return this.width;
   }
 
   countTokens(texts: string[]): number[] {

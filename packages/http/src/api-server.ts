@@ -1,8 +1,10 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { auth, meRoute, type AuthOptions } from './auth.js';
 import { registerDocs } from './docs.js';
 import { errorHandler } from './error-handler.js';
 import { healthRoutes } from './health-routes.js';
+import { inputGuard } from './input-guard.js';
 
 export interface ApiServerOptions {
   log: FastifyBaseLogger;
@@ -11,9 +13,11 @@ export interface ApiServerOptions {
   checkReady(): Promise<Record<string, boolean>>;
   /** Coerce query-string values to the schema's types (numbers, booleans). Default false. */
   coerceTypes?: boolean;
+  /** API keys, roles and per-key rate limits; every route under `/v1/` says who may call it. */
+  auth: AuthOptions;
 }
 
-/** A Fastify instance with what every Undertow API shares: errors, OpenAPI docs, health. */
+/** A Fastify instance with what every Undertow API shares: errors, API keys, OpenAPI docs, health. */
 export async function createApiServer(options: ApiServerOptions) {
   const app = Fastify({
     loggerInstance: options.log,
@@ -23,7 +27,11 @@ export async function createApiServer(options: ApiServerOptions) {
     ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: options.coerceTypes ? 'array' : false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(errorHandler);
+  await app.register(inputGuard);
+  // Before any route: it settles each route's access (and its OpenAPI security) as it is added.
+  await app.register(auth, options.auth);
   await registerDocs(app, { ...options.docs, version: '1' });
   await app.register(healthRoutes(options.checkReady));
+  await app.register(meRoute(options.auth.rateLimitPerMinute));
   return app;
 }

@@ -8,7 +8,10 @@ export async function registerDocs(app: FastifyInstance, info: { title: string; 
     openapi: {
       info,
       components: {
-        securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
       },
     },
   });

@@ -1,6 +1,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FieldError } from '@undertow/core';
+import { findInvalidInput } from './input-guard.js';
 
 const compiled = new WeakMap<TSchema, TypeCheck<TSchema>>();
 
@@ -23,7 +24,10 @@ export function validateItem<S extends TSchema>(
   maxErrors = 10,
 ): { ok: true; value: Static<S> } | { ok: false; errors: FieldError[] } {
   const check = checker(schema);
-  if (check.Check(item)) return { ok: true, value: item };
+  if (check.Check(item)) {
+    const unstorable = findInvalidInput(item, '');
+    return unstorable ? { ok: false, errors: [unstorable] } : { ok: true, value: item };
+  }
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   for (const error of check.Errors(item)) {

@@ -23,7 +23,7 @@ export class Producer {
     readonly prefix: string,
   ) {
     const make = (name: QueueName) => new Queue(name, { connection: redis, prefix, skipVersionCheck: true });
-    this.queues = { score: make(QUEUES.score), engagement: make(QUEUES.engagement), patterns: make(QUEUES.patterns) };
+    this.queues = { score: make(QUEUES.score), engagement: make(QUEUES.engagement), patterns: make(QUEUES.patterns), rescans: make(QUEUES.rescans) };
     this.seen = new SeenPosts(redis, prefix);
   }
 

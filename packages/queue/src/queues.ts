@@ -20,6 +20,14 @@ export type ApplyEngagementPayload = Static<typeof ApplyEngagementPayload>;
 export const IndexPatternPayload = Type.Object({ patternId: Type.String(), version: Type.Integer() });
 export type IndexPatternPayload = Static<typeof IndexPatternPayload>;
 
+/** A rescan: its parent job runs once every chunk is done, and closes it. */
+export const RescanPayload = Type.Object({ rescanId: Type.String() });
+export type RescanPayload = Static<typeof RescanPayload>;
+
+/** One chunk of a rescan: a run of post ids that one worker checks in one transaction. */
+export const RescanChunkPayload = Type.Object({ rescanId: Type.String(), chunk: Type.Integer({ minimum: 0 }) });
+export type RescanChunkPayload = Static<typeof RescanChunkPayload>;
+
 const retried: JobsOptions = {
   attempts: 10,
   backoff: { type: 'exponential', delay: 500 },
@@ -32,6 +40,7 @@ export const QUEUES = {
   score: 'score',
   engagement: 'engagement',
   patterns: 'patterns',
+  rescans: 'rescans',
 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
@@ -45,6 +54,9 @@ export const JOBS = {
   'score-post': { queue: QUEUES.score, payload: ScorePostPayload, options: retried },
   'apply-engagement': { queue: QUEUES.engagement, payload: ApplyEngagementPayload, options: retried },
   'index-pattern': { queue: QUEUES.patterns, payload: IndexPatternPayload, options: { ...retried, attempts: 5 } },
+  rescan: { queue: QUEUES.rescans, payload: RescanPayload, options: { ...retried, attempts: 5 } },
+  // A chunk that keeps failing fails its rescan rather than leaving the parent waiting forever.
+  'rescan-chunk': { queue: QUEUES.rescans, payload: RescanChunkPayload, options: { ...retried, attempts: 5, failParentOnFailure: true } },
 } as const satisfies Record<string, JobDefinition<TSchema>>;
 
 export type JobName = keyof typeof JOBS;

@@ -11,7 +11,10 @@ export interface RunWorkersOptions {
   processors: Processors;
   /** Jobs each queue's worker holds at once. Default 1 per queue; the score queue needs many for batching. */
   concurrency?: Partial<Record<QueueName, number>>;
-  /** Jobs held without a lock renewal before BullMQ considers them stalled. Default 30 s. */
+  /**
+   * How long a job stays locked without a renewal (its worker died) before BullMQ considers it
+   * stalled and hands it to another worker; stalled jobs are also looked for this often. Default 30 s.
+   */
   lockDuration?: number;
   /** Start paused until `worker.run()`; for tests. */
   autorun?: boolean;
@@ -27,6 +30,7 @@ export function runWorkers(options: RunWorkersOptions): Worker[] {
       prefix: options.prefix,
       concurrency: options.concurrency?.[queue] ?? 1,
       lockDuration: options.lockDuration ?? 30_000,
+      stalledInterval: options.lockDuration ?? 30_000,
       autorun: options.autorun ?? true,
       skipVersionCheck: true,
     };

@@ -1,11 +1,15 @@
 import { openDatabase, type Database, type OpenDatabaseOptions } from './database.js';
+import { ApiKeyRepository } from './repositories/api-key-repository.js';
 import { AuthorRepository } from './repositories/author-repository.js';
 import { EmbeddingRepository } from './repositories/embedding-repository.js';
 import { EngagementRepository } from './repositories/engagement-repository.js';
 import { FlagRepository } from './repositories/flag-repository.js';
 import { PatternRepository } from './repositories/pattern-repository.js';
 import { PostRepository } from './repositories/post-repository.js';
+import { RescanRepository } from './repositories/rescan-repository.js';
+import { ReviewStatsRepository } from './repositories/review-stats-repository.js';
 import { ScoreRepository } from './repositories/score-repository.js';
+import { StoryRepository } from './repositories/story-repository.js';
 
 /** Every repository over one database. */
 export interface Store {
@@ -17,6 +21,10 @@ export interface Store {
   embeddings: EmbeddingRepository;
   scores: ScoreRepository;
   flags: FlagRepository;
+  apiKeys: ApiKeyRepository;
+  reviewStats: ReviewStatsRepository;
+  stories: StoryRepository;
+  rescans: RescanRepository;
 }
 
 export function createStore(db: Database): Store {
@@ -29,6 +37,10 @@ export function createStore(db: Database): Store {
     embeddings: new EmbeddingRepository(db),
     scores: new ScoreRepository(db),
     flags: new FlagRepository(db),
+    apiKeys: new ApiKeyRepository(db),
+    reviewStats: new ReviewStatsRepository(db),
+    stories: new StoryRepository(db),
+    rescans: new RescanRepository(db),
   };
 }
 

@@ -12,6 +12,7 @@ export async function buildIntakeApp(ctx: IntakeContext): Promise<FastifyInstanc
     bodyLimit: ctx.config.intake.bodyLimit,
     docs: { title: 'Undertow intake API', description: 'Submit posts and engagement updates.' },
     checkReady: () => ctx.checkReady(),
+    auth: { keys: ctx.store.apiKeys, rateLimitPerMinute: ctx.config.auth.rateLimitPerMinute, redis: ctx.redis, redisPrefix: ctx.config.redis.prefix },
   });
   const backPressure = new BackPressure(() => ctx.producer.scoreDepth(), ctx.config.intake.maxQueueDepth);
   await app.register(postRoutes(ctx, backPressure));

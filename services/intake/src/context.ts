@@ -9,7 +9,9 @@ export interface IntakeContext {
   config: Readonly<Config>;
   log: Logger;
   producer: Pick<Producer, 'enqueuePosts' | 'enqueueEngagement' | 'scoreDepth' | 'wasSeen'>;
-  store: Pick<Store, 'posts' | 'scores' | 'flags'>;
+  store: Pick<Store, 'posts' | 'scores' | 'flags' | 'apiKeys'>;
+  /** Shares per-key rate-limit counters between instances. */
+  redis: Redis;
   /** Each dependency's health, for /readyz. */
   checkReady(): Promise<Record<string, boolean>>;
   close(): Promise<void>;
@@ -32,6 +34,7 @@ export async function createIntakeContext(config: Readonly<Config>, log: Logger,
     log,
     producer,
     store,
+    redis,
     async checkReady() {
       const [redisOk, dbOk] = await Promise.all([
         redis.ping().then((r) => r === 'PONG', () => false),

@@ -1,11 +1,14 @@
 import { pino } from 'pino';
 import { loadConfig } from '@undertow/config';
+import { adminKeyNotice, ensureAdminKey } from './admin-key.js';
 import { buildResultsApp } from './app.js';
 import { createResultsContext } from './context.js';
 
 const config = loadConfig();
 const log = pino({ level: config.logLevel, name: 'results', redact: ['req.headers["x-api-key"]', 'req.headers.authorization'] });
 const ctx = await createResultsContext(config, log);
+const newAdminKey = await ensureAdminKey(ctx.store.apiKeys, config.auth.adminKey);
+if (newAdminKey) process.stdout.write(adminKeyNotice(newAdminKey));
 const app = await buildResultsApp(ctx);
 await app.listen({ host: config.results.host, port: config.results.port });
 

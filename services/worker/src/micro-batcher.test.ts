@@ -21,6 +21,21 @@ describe('MicroBatcher', () => {
     await expect(batcher.add('a')).resolves.toBe('A');
   });
 
+  it('fails only the item that fails, not its batch-mates', async () => {
+    const calls: number[][] = [];
+    const batcher = new MicroBatcher<number, number>(
+      async (items) => {
+        calls.push(items);
+        if (items.includes(3)) throw new Error('value out of range: 3');
+        return items.map((n) => n * 10);
+      },
+      { maxSize: 4, maxWaitMs: 1_000 },
+    );
+    const outcomes = await Promise.allSettled([1, 2, 3, 4].map((n) => batcher.add(n)));
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([10, 20, 'value out of range: 3', 40]);
+    expect(calls).toEqual([[1, 2, 3, 4], [1], [2], [3], [4]]);
+  });
+
   it('fails every caller of a failed batch, so each job is retried', async () => {
     const batcher = new MicroBatcher<number, number>(
       async () => {

@@ -1,8 +1,9 @@
 /**
  * Collects items from concurrent jobs into batches of up to `maxSize`, flushing a partial
  * batch after `maxWaitMs`, so the model and the database see a few large calls instead of
- * many small ones. Each caller gets its own item's outcome; a failed batch fails each caller,
- * and BullMQ retries them one by one.
+ * many small ones. Each caller gets its own item's outcome; when a batch fails, its items are
+ * tried one at a time, so a failure is each item's own and BullMQ retries only those that
+ * failed.
  */
 export class MicroBatcher<In, Out> {
   private queue: { item: In; resolve: (value: Out) => void; reject: (error: unknown) => void }[] = [];
@@ -64,7 +65,21 @@ export class MicroBatcher<In, Out> {
       const results = await this.run(batch.map((entry) => entry.item));
       batch.forEach((entry, i) => entry.resolve(results[i] as Out));
     } catch (error) {
-      for (const entry of batch) entry.reject(error);
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // One item the database refuses must not fail the rest: its batch-mates would be retried
+      // with the same backoff, meet it again in their next batch, and run out of attempts with
+      // it. Each item is tried alone, so only the bad one fails.
+      for (const entry of batch) {
+        try {
+          const [result] = await this.run([entry.item]);
+          entry.resolve(result as Out);
+        } catch (itemError) {
+          entry.reject(itemError);
+        }
+      }
     }
   }
 }

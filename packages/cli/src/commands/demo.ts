@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '@undertow/config';
+import { generateApiKey } from '@undertow/store';
 import { ApiClient } from '../api-client.js';
 import { LEAKED_MEMO, LEAKED_MEMO_TITLE, demoStream } from '../demo/index.js';
 import { startProduct } from '../product.js';
@@ -21,13 +22,18 @@ interface FlagItem {
  */
 export async function demoCommand(env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'undertow-demo-'));
-  const config: Readonly<Config> = loadConfig({ ...env, DATA_DIR: dataDir, INTAKE_PORT: '0', RESULTS_PORT: '0' });
+  const adminKey = generateApiKey();
+  const config: Readonly<Config> = loadConfig({ ...env, DATA_DIR: dataDir, INTAKE_PORT: '0', RESULTS_PORT: '0', UNDERTOW_ADMIN_KEY: adminKey });
   const product = await startProduct(config, log);
   try {
-    const intake = new ApiClient(product.intakeUrl);
-    const results = new ApiClient(product.resultsUrl);
-    const pattern = await results.expect<{ id: string }>('POST', '/v1/patterns', { kind: 'document', name: LEAKED_MEMO_TITLE, text: LEAKED_MEMO, tags: ['T0089'] }, [201]);
-    await waitFor(async () => (await results.expect<{ status: string }>('GET', `/v1/patterns/${pattern.id}`, undefined, [200])).status === 'ready');
+    // Each client uses a key of the role it needs: the feed submits, the reviewer reads flags.
+    const admin = new ApiClient(product.resultsUrl, { 'x-api-key': adminKey });
+    const makeKey = async (name: string, role: string) =>
+      (await admin.expect<{ secret: string }>('POST', '/v1/keys', { name, role }, [201])).secret;
+    const intake = new ApiClient(product.intakeUrl, { 'x-api-key': await makeKey('demo-feed', 'submitter') });
+    const results = new ApiClient(product.resultsUrl, { 'x-api-key': await makeKey('demo-reviewer', 'reviewer') });
+    const pattern = await admin.expect<{ id: string }>('POST', '/v1/patterns', { kind: 'document', name: LEAKED_MEMO_TITLE, text: LEAKED_MEMO, tags: ['T0089'] }, [201]);
+    await waitFor(async () => (await admin.expect<{ status: string }>('GET', `/v1/patterns/${pattern.id}`, undefined, [200])).status === 'ready');
     const stream = demoStream({ total: 120, carrying: 8 });
     const submitted = await intake.expect<{ accepted: number }>('POST', '/v1/posts', { posts: stream.posts }, [202]);
     const last = stream.posts.at(-1)!;

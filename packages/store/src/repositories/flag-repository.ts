@@ -1,4 +1,5 @@
 import {
+  ConflictError,
   DECISION_STATUS,
   InvalidInputError,
   NotFoundError,
@@ -13,7 +14,7 @@ import {
 } from '@undertow/core';
 import { lastByKey } from '../batch.js';
 import { isId, isoOrNull, isoString } from '../codec.js';
-import type { Database } from '../database.js';
+import type { Database, Queryable } from '../database.js';
 
 export type FlagTier = Exclude<Tier, 'none'>;
 
@@ -72,6 +73,14 @@ export interface FlagFilter {
   from?: string;
   /** Exclusive upper bound on the post's `createdAt`. */
   to?: string;
+  /** Flags of one story. */
+  storyId?: string;
+  /** Flags assigned to this reviewer. */
+  assignedTo?: string;
+  /** Flags whose claim this reviewer holds (expired or not). */
+  claimedBy?: string;
+  /** Only these flags (a reviewer's selection). */
+  ids?: readonly string[];
 }
 
 /**
@@ -87,6 +96,53 @@ export interface FlagPage {
 }
 
 export const MAX_FLAG_PAGE = 1000;
+
+export interface BulkDecisionOptions {
+  /** At most this many flags are decided in one call (1…MAX_FLAG_PAGE). */
+  limit: number;
+  /** Answer what would be decided, change nothing. */
+  dryRun?: boolean;
+  /** Decide flags other reviewers hold too (admins). */
+  override?: boolean;
+}
+
+/** A flag a bulk decision left alone because another reviewer holds it. */
+export interface BulkSkip {
+  id: string;
+  claimedBy: string;
+  claimExpiresAt: string;
+}
+
+export interface BulkDecisionResult {
+  dryRun: boolean;
+  /** Flags the filter selects, before the limit. */
+  matched: number;
+  /** Ids decided (or, on a dry run, that would be). */
+  decided: string[];
+  skipped: BulkSkip[];
+  /** Selected flags past the limit, for another call. */
+  remaining: number;
+}
+
+export interface EventQuery {
+  flagId?: string;
+  actor?: string;
+  types?: readonly FlagEventType[];
+  /** An event id: answer older events only (the previous page's `nextCursor`). */
+  before?: string;
+  limit: number;
+}
+
+/** An event with what it is about, for the history across flags. */
+export interface EventListItem extends FlagEvent {
+  patternId: string;
+  storyId: string | null;
+}
+
+export interface EventPage {
+  items: EventListItem[];
+  nextCursor: string | null;
+}
 
 interface FlagRow {
   id: string;
@@ -147,19 +203,26 @@ opened AS (
   RETURNING id, tier, score, pattern_version
 )
 INSERT INTO flag_events (flag_id, type, actor, to_status, data)
-SELECT id, 'opened', 'system', 'open', jsonb_build_object('tier', tier, 'score', score, 'patternVersion', pattern_version)
+SELECT id, 'opened', $2::text, 'open', jsonb_build_object('tier', tier, 'score', score, 'patternVersion', pattern_version)
 FROM opened ORDER BY id
 RETURNING flag_id`;
 
 // A later statement than OPEN_FLAGS, so it sees the flags that one raised (unchanged, hence not
 // rescored) and any another writer committed meanwhile. It answers every input's flag.
+/** The distinct signal names of a jsonb array of signals, sorted. */
+const SIGNAL_NAMES = (column: string) => `(SELECT array_agg(DISTINCT e->>'name' ORDER BY e->>'name') FROM jsonb_array_elements(${column}) e)`;
+
 const RESCORE_FLAGS = `
 WITH input AS (${SCORE_INPUT}),
 changed AS (
   SELECT f.id, f.tier AS old_tier, f.score AS old_score, f.pattern_version AS old_version,
-         i.tier, i.score, i.pattern_version, i.signals, i.match, i.story_id
+         i.tier, i.score, i.pattern_version, i.signals, i.match, i.story_id,
+         ${SIGNAL_NAMES('f.signals')} AS old_signal_names, ${SIGNAL_NAMES('i.signals')} AS signal_names
   FROM flags f JOIN input i ON f.post_id = i.post_id AND f.pattern_id = i.pattern_id
+  -- New kinds of evidence (a relaunch seen once the first appearance's traction is known) count
+  -- as a change even when the score stays where it was.
   WHERE f.tier <> i.tier OR f.score <> i.score OR f.pattern_version <> i.pattern_version
+     OR ${SIGNAL_NAMES('f.signals')} IS DISTINCT FROM ${SIGNAL_NAMES('i.signals')}
   ORDER BY f.id
   FOR UPDATE OF f
 ),
@@ -171,9 +234,10 @@ updated AS (
 ),
 events AS (
   INSERT INTO flag_events (flag_id, type, actor, data)
-  SELECT id, 'rescored', 'system', jsonb_build_object(
+  SELECT id, 'rescored', $2::text, jsonb_build_object(
     'fromTier', old_tier, 'toTier', tier, 'fromScore', old_score, 'toScore', score,
-    'fromVersion', old_version, 'toVersion', pattern_version)
+    'fromVersion', old_version, 'toVersion', pattern_version,
+    'fromSignals', old_signal_names, 'toSignals', signal_names)
   FROM changed ORDER BY id
 )
 SELECT f.id, f.post_id, f.pattern_id, (c.id IS NOT NULL) AS rescored
@@ -188,8 +252,11 @@ export class FlagRepository {
    * pattern) pair without a flag gets one, with an `opened` event; a flag whose tier, score or
    * pattern version changed is updated, with a `rescored` event. Applying the same scores
    * again changes nothing. Answers one entry per distinct (post, pattern), in input order.
+   *
+   * @param opts.actor who the events name. Default `system` (live scoring); a rescan names itself.
    */
-  async applyScores(items: readonly FlagScore[]): Promise<AppliedFlag[]> {
+  async applyScores(items: readonly FlagScore[], opts: { actor?: string } = {}): Promise<AppliedFlag[]> {
+    const actor = opts.actor ?? 'system';
     const batch = lastByKey(items, (i) => `${i.postId}\u0000${i.patternId}`);
     if (batch.length === 0) return [];
     for (const item of batch) {
@@ -209,8 +276,8 @@ export class FlagRepository {
       })),
     );
     return this.db.transaction(async (tx) => {
-      const opened = new Set((await tx.query<{ flag_id: string }>(OPEN_FLAGS, [input])).map((r) => r.flag_id));
-      const rows = await tx.query<{ id: string; post_id: string; pattern_id: string; rescored: boolean }>(RESCORE_FLAGS, [input]);
+      const opened = new Set((await tx.query<{ flag_id: string }>(OPEN_FLAGS, [input, actor])).map((r) => r.flag_id));
+      const rows = await tx.query<{ id: string; post_id: string; pattern_id: string; rescored: boolean }>(RESCORE_FLAGS, [input, actor]);
       const byPair = new Map(rows.map((r) => [`${r.post_id}\u0000${r.pattern_id}`, r]));
       return batch.map((item) => {
         const row = byPair.get(`${item.postId}\u0000${item.patternId}`);
@@ -257,20 +324,8 @@ export class FlagRepository {
       throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_FLAG_PAGE}`);
     }
     const params: unknown[] = [];
-    const conditions: string[] = [];
     const param = (value: unknown): string => `$${params.push(value)}`;
-    if (filter.status !== undefined) {
-      const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
-      conditions.push(`f.status = ANY(${param(statuses)}::text[])`);
-    }
-    if (filter.patternId !== undefined) conditions.push(`f.pattern_id = ${param(filter.patternId)}`);
-    if (filter.tier !== undefined) conditions.push(`f.tier = ${param(filter.tier)}`);
-    // As real, like the column: 0.7 as a double is above the stored real 0.7.
-    if (filter.minScore !== undefined) conditions.push(`f.score >= ${param(filter.minScore)}::real`);
-    if (filter.source !== undefined) conditions.push(`p.source = ${param(filter.source)}`);
-    if (filter.community !== undefined) conditions.push(`p.community = ${param(filter.community)}`);
-    if (filter.from !== undefined) conditions.push(`p.created_at >= ${param(filter.from)}::timestamptz`);
-    if (filter.to !== undefined) conditions.push(`p.created_at < ${param(filter.to)}::timestamptz`);
+    const conditions = filterConditions(filter, param);
     if (cursor !== undefined) {
       const after = decodeCursor(cursor, sort);
       conditions.push(
@@ -356,6 +411,322 @@ export class FlagRepository {
       data: row.data,
     }));
   }
+
+  /**
+   * Claims a flag for `actor` for `ttlSeconds`: an open flag goes `in_review`, and claiming a
+   * flag one already holds renews the claim. Two reviewers never hold one flag: the row is
+   * locked while the claim is checked and written, so of two claims at once the second waits
+   * and then finds the flag taken. A claim that ran out may be taken by anyone.
+   *
+   * @param opts.override take over a claim another reviewer holds (admins).
+   * @throws NotFoundError when there is no such flag.
+   * @throws ConflictError when another reviewer holds a live claim, or the flag is already
+   *   confirmed or dismissed.
+   */
+  async claim(id: string, actor: string, ttlSeconds: number, opts: { override?: boolean } = {}): Promise<FlagRecord> {
+    if (!Number.isFinite(ttlSeconds) || ttlSeconds <= 0) throw new InvalidInputError('a claim needs a positive duration');
+    if (!isId(id)) throw new NotFoundError('flag', id);
+    return this.db.transaction(async (tx) => {
+      const current = await lockForReview(tx, id);
+      if (current.status === 'confirmed' || current.status === 'dismissed') {
+        throw new ConflictError(`flag ${id} is already ${current.status}`, { status: current.status });
+      }
+      const heldByOther = current.live && current.claimed_by !== actor;
+      if (heldByOther && !opts.override) throw claimConflict(id, current);
+      const [row] = await tx.query<FlagRow>(
+        `UPDATE flags f SET claimed_by = $2, claim_expires_at = now() + make_interval(secs => $3::double precision),
+           status = CASE WHEN f.status = 'open' THEN 'in_review' ELSE f.status END, updated_at = now()
+         WHERE f.id = $1 RETURNING ${FLAG_COLUMNS}`,
+        [id, actor, ttlSeconds],
+      );
+      const flag = toFlag(row!);
+      const data: Record<string, unknown> = { expiresAt: flag.claimExpiresAt };
+      if (current.live && current.claimed_by === actor) data['renewed'] = true;
+      if (current.claimed_by !== null && current.claimed_by !== actor) data['previous'] = { claimedBy: current.claimed_by, expired: !current.live };
+      await insertEvent(tx, id, 'claimed', actor, current.status, flag.status, null, data);
+      return flag;
+    });
+  }
+
+  /**
+   * Gives a claim up: an `in_review` flag goes back to `open`. Releasing a flag nobody holds
+   * changes nothing.
+   *
+   * @param opts.override release a claim another reviewer holds (admins).
+   * @throws NotFoundError when there is no such flag.
+   * @throws ConflictError when another reviewer holds a live claim.
+   */
+  async release(id: string, actor: string, opts: { override?: boolean } = {}): Promise<FlagRecord> {
+    if (!isId(id)) throw new NotFoundError('flag', id);
+    return this.db.transaction(async (tx) => {
+      const current = await lockForReview(tx, id);
+      if (current.claimed_by === null) return toFlag((await tx.query<FlagRow>(`SELECT ${FLAG_COLUMNS} FROM flags f WHERE f.id = $1`, [id]))[0]!);
+      if (current.live && current.claimed_by !== actor && !opts.override) throw claimConflict(id, current);
+      const [row] = await tx.query<FlagRow>(
+        `UPDATE flags f SET claimed_by = NULL, claim_expires_at = NULL,
+           status = CASE WHEN f.status = 'in_review' THEN 'open' ELSE f.status END, updated_at = now()
+         WHERE f.id = $1 RETURNING ${FLAG_COLUMNS}`,
+        [id],
+      );
+      const flag = toFlag(row!);
+      await insertEvent(tx, id, 'released', actor, current.status, flag.status, null, { claimedBy: current.claimed_by });
+      return flag;
+    });
+  }
+
+  /**
+   * Reopens every flag whose claim ran out, each with a `released` event by `system`. Rows
+   * another transaction holds are left for the next sweep rather than waited for.
+   *
+   * @returns how many claims were released.
+   */
+  async releaseExpiredClaims(): Promise<number> {
+    const rows = await this.db.query<{ flag_id: string }>(
+      `WITH expired AS (
+         SELECT id, claimed_by, status FROM flags
+         WHERE claimed_by IS NOT NULL AND claim_expires_at <= now()
+         ORDER BY id FOR UPDATE SKIP LOCKED
+       ),
+       released AS (
+         UPDATE flags f SET claimed_by = NULL, claim_expires_at = NULL,
+           status = CASE WHEN f.status = 'in_review' THEN 'open' ELSE f.status END, updated_at = now()
+         FROM expired e WHERE f.id = e.id
+         RETURNING f.id, e.claimed_by, e.status AS from_status, f.status AS to_status
+       )
+       INSERT INTO flag_events (flag_id, type, actor, from_status, to_status, data)
+       SELECT id, 'released', 'system', from_status, to_status, jsonb_build_object('claimedBy', claimed_by, 'reason', 'expired')
+       FROM released ORDER BY id
+       RETURNING flag_id`,
+    );
+    return rows.length;
+  }
+
+  /**
+   * Assigns a flag to a reviewer (null: to nobody), with an `assigned` event. Assigning a flag
+   * to whom it is assigned already changes nothing.
+   *
+   * @throws NotFoundError when there is no such flag.
+   */
+  async assign(id: string, assignee: string | null, actor: string): Promise<FlagRecord> {
+    if (!isId(id)) throw new NotFoundError('flag', id);
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx.query<{ assigned_to: string | null }>(`SELECT assigned_to FROM flags WHERE id = $1 FOR UPDATE`, [id]);
+      if (!current) throw new NotFoundError('flag', id);
+      if (current.assigned_to === assignee) return toFlag((await tx.query<FlagRow>(`SELECT ${FLAG_COLUMNS} FROM flags f WHERE f.id = $1`, [id]))[0]!);
+      const [row] = await tx.query<FlagRow>(
+        `UPDATE flags f SET assigned_to = $2, updated_at = now() WHERE f.id = $1 RETURNING ${FLAG_COLUMNS}`,
+        [id, assignee],
+      );
+      await insertEvent(tx, id, 'assigned', actor, null, null, null, { from: current.assigned_to, to: assignee });
+      return toFlag(row!);
+    });
+  }
+
+  /**
+   * Adds a reviewer's note to a flag's log without changing it.
+   *
+   * @throws NotFoundError when there is no such flag.
+   */
+  async note(id: string, note: string, actor: string): Promise<FlagEvent> {
+    if (!isId(id)) throw new NotFoundError('flag', id);
+    return this.db.transaction(async (tx) => {
+      const [current] = await tx.query<{ status: FlagStatus }>(`SELECT status FROM flags WHERE id = $1 FOR UPDATE`, [id]);
+      if (!current) throw new NotFoundError('flag', id);
+      return insertEvent(tx, id, 'noted', actor, null, null, note, {});
+    });
+  }
+
+  /**
+   * `decide`, unless another reviewer holds a live claim on the flag: deciding it would throw
+   * their work away. The claim, if `actor`'s own, ends with the decision.
+   *
+   * @param opts.override decide over another reviewer's claim (admins).
+   * @throws NotFoundError when there is no such flag.
+   * @throws ConflictError when another reviewer holds a live claim.
+   */
+  async decideAsReviewer(id: string, input: DecisionInput, actor: string, opts: { override?: boolean } = {}): Promise<FlagRecord> {
+    const toStatus = decisionStatus(input);
+    if (!isId(id)) throw new NotFoundError('flag', id);
+    return this.db.transaction(async (tx) => {
+      const current = await lockForReview(tx, id);
+      if (current.live && current.claimed_by !== actor && !opts.override) throw claimConflict(id, current);
+      const [row] = await tx.query<FlagRow>(
+        `UPDATE flags f SET status = $2, claimed_by = NULL, claim_expires_at = NULL, updated_at = now()
+         WHERE f.id = $1 RETURNING ${FLAG_COLUMNS}`,
+        [id, toStatus],
+      );
+      const data: Record<string, unknown> = { decision: input.decision };
+      if (current.live && current.claimed_by !== actor) data['overrodeClaimOf'] = current.claimed_by;
+      await insertEvent(tx, id, 'decided', actor, current.status, toStatus, input.note ?? null, data);
+      return toFlag(row!);
+    });
+  }
+
+  /**
+   * Decides every flag a filter selects (by default the `open` and `in_review` ones), lowest id
+   * first, at most `limit` of them, in one transaction; each gets its own `decided` event
+   * marked `bulk`. Flags another reviewer holds a live claim on are skipped, unless
+   * `override`. With `dryRun`, answers what would happen and changes nothing.
+   */
+  async decideMany(filter: FlagFilter, input: DecisionInput, actor: string, opts: BulkDecisionOptions): Promise<BulkDecisionResult> {
+    const toStatus = decisionStatus(input);
+    if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > MAX_FLAG_PAGE) {
+      throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_FLAG_PAGE}`);
+    }
+    const selection: FlagFilter = { ...filter, status: filter.status ?? ['open', 'in_review'] };
+    return this.db.transaction(async (tx) => {
+      const params: unknown[] = [];
+      const param = (value: unknown): string => `$${params.push(value)}`;
+      const conditions = filterConditions(selection, param);
+      const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+      const [counted] = await tx.query<{ count: string }>(`SELECT count(*) AS count FROM flags f JOIN posts p ON p.id = f.post_id ${where}`, params);
+      const rows = await tx.query<ReviewLockRow & { id: string }>(
+        `SELECT f.id, f.status, f.claimed_by, f.claim_expires_at, (f.claimed_by IS NOT NULL AND f.claim_expires_at > now()) AS live
+         FROM flags f JOIN posts p ON p.id = f.post_id ${where}
+         ORDER BY f.id LIMIT ${param(opts.limit)} FOR UPDATE OF f`,
+        params,
+      );
+      const skipped: BulkSkip[] = [];
+      const chosen: (ReviewLockRow & { id: string })[] = [];
+      for (const row of rows) {
+        if (row.live && row.claimed_by !== actor && !opts.override) {
+          skipped.push({ id: row.id, claimedBy: row.claimed_by!, claimExpiresAt: isoOrNull(row.claim_expires_at)! });
+        } else chosen.push(row);
+      }
+      const matched = Number(counted?.count ?? 0);
+      const result = { dryRun: Boolean(opts.dryRun), matched, decided: chosen.map((r) => r.id), skipped, remaining: matched - rows.length };
+      if (opts.dryRun || chosen.length === 0) return result;
+      await tx.query(
+        `UPDATE flags SET status = $2, claimed_by = NULL, claim_expires_at = NULL, updated_at = now() WHERE id = ANY($1::bigint[])`,
+        [chosen.map((r) => r.id), toStatus],
+      );
+      await tx.query(
+        `INSERT INTO flag_events (flag_id, type, actor, from_status, to_status, note, data)
+         SELECT u.id, 'decided', $3, u.from_status, $4, $5, $6::jsonb
+         FROM unnest($1::bigint[], $2::text[]) AS u(id, from_status) ORDER BY u.id`,
+        [chosen.map((r) => r.id), chosen.map((r) => r.status), actor, toStatus, input.note ?? null, JSON.stringify({ decision: input.decision, bulk: true })],
+      );
+      return result;
+    });
+  }
+
+  /**
+   * The audit log across flags, newest first, with keyset pagination on the event id.
+   *
+   * @throws InvalidInputError for a limit outside 1…MAX_FLAG_PAGE or a malformed cursor.
+   */
+  async listEvents(query: EventQuery): Promise<EventPage> {
+    if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_FLAG_PAGE) {
+      throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_FLAG_PAGE}`);
+    }
+    const params: unknown[] = [];
+    const param = (value: unknown): string => `$${params.push(value)}`;
+    const conditions: string[] = [];
+    if (query.flagId !== undefined) conditions.push(isId(query.flagId) ? `e.flag_id = ${param(query.flagId)}::bigint` : 'false');
+    if (query.actor !== undefined) conditions.push(`e.actor = ${param(query.actor)}`);
+    if (query.types !== undefined) conditions.push(`e.type = ANY(${param([...query.types])}::text[])`);
+    if (query.before !== undefined) {
+      if (!isId(query.before)) throw new InvalidInputError('malformed cursor', { cursor: query.before });
+      conditions.push(`e.id < ${param(query.before)}::bigint`);
+    }
+    const rows = await this.db.query<EventRow & { pattern_id: string; story_id: string | null }>(
+      `SELECT e.id, e.flag_id, e.type, e.actor, e.at, e.from_status, e.to_status, e.note, e.data, f.pattern_id, f.story_id
+       FROM flag_events e JOIN flags f ON f.id = e.flag_id
+       ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+       ORDER BY e.id DESC LIMIT ${param(query.limit + 1)}`,
+      params,
+    );
+    const page = rows.slice(0, query.limit);
+    return {
+      items: page.map((row) => ({ ...toEvent(row), patternId: row.pattern_id, storyId: row.story_id })),
+      nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
+    };
+  }
+}
+
+/** The review state of a flag, read under its row lock. */
+interface ReviewLockRow {
+  status: FlagStatus;
+  claimed_by: string | null;
+  claim_expires_at: Date | null;
+  /** Whether the claim has not run out. */
+  live: boolean;
+}
+
+async function lockForReview(tx: Queryable, id: string): Promise<ReviewLockRow> {
+  const [row] = await tx.query<ReviewLockRow>(
+    `SELECT status, claimed_by, claim_expires_at, (claimed_by IS NOT NULL AND claim_expires_at > now()) AS live
+     FROM flags WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
+  if (!row) throw new NotFoundError('flag', id);
+  return row;
+}
+
+function claimConflict(id: string, current: ReviewLockRow): ConflictError {
+  const until = isoOrNull(current.claim_expires_at);
+  return new ConflictError(`flag ${id} is claimed by ${current.claimed_by} until ${until}`, { claimedBy: current.claimed_by, claimExpiresAt: until });
+}
+
+function decisionStatus(input: DecisionInput): FlagStatus {
+  const toStatus = Object.hasOwn(DECISION_STATUS, input.decision) ? DECISION_STATUS[input.decision] : undefined;
+  if (!toStatus) throw new InvalidInputError(`unknown decision ${JSON.stringify(input.decision)}`);
+  return toStatus;
+}
+
+async function insertEvent(
+  tx: Queryable,
+  flagId: string,
+  type: FlagEventType,
+  actor: string,
+  fromStatus: FlagStatus | null,
+  toStatus: FlagStatus | null,
+  note: string | null,
+  data: Record<string, unknown>,
+): Promise<FlagEvent> {
+  const [row] = await tx.query<EventRow>(
+    `INSERT INTO flag_events (flag_id, type, actor, from_status, to_status, note, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+     RETURNING id, flag_id, type, actor, at, from_status, to_status, note, data`,
+    [flagId, type, actor, fromStatus, toStatus, note, JSON.stringify(data)],
+  );
+  return toEvent(row!);
+}
+
+function toEvent(row: EventRow): FlagEvent {
+  return {
+    id: row.id,
+    flagId: row.flag_id,
+    type: row.type,
+    actor: row.actor,
+    at: isoString(row.at),
+    fromStatus: row.from_status,
+    toStatus: row.to_status,
+    note: row.note,
+    data: row.data,
+  };
+}
+
+/** SQL conditions on `flags f JOIN posts p` for a filter; `param` binds a value. */
+function filterConditions(filter: FlagFilter, param: (value: unknown) => string): string[] {
+  const conditions: string[] = [];
+  if (filter.status !== undefined) {
+    const statuses = typeof filter.status === 'string' ? [filter.status] : [...filter.status];
+    conditions.push(`f.status = ANY(${param(statuses)}::text[])`);
+  }
+  if (filter.patternId !== undefined) conditions.push(`f.pattern_id = ${param(filter.patternId)}`);
+  if (filter.tier !== undefined) conditions.push(`f.tier = ${param(filter.tier)}`);
+  // As real, like the column: 0.7 as a double is above the stored real 0.7.
+  if (filter.minScore !== undefined) conditions.push(`f.score >= ${param(filter.minScore)}::real`);
+  if (filter.source !== undefined) conditions.push(`p.source = ${param(filter.source)}`);
+  if (filter.community !== undefined) conditions.push(`p.community = ${param(filter.community)}`);
+  if (filter.from !== undefined) conditions.push(`p.created_at >= ${param(filter.from)}::timestamptz`);
+  if (filter.to !== undefined) conditions.push(`p.created_at < ${param(filter.to)}::timestamptz`);
+  if (filter.storyId !== undefined) conditions.push(isId(filter.storyId) ? `f.story_id = ${param(filter.storyId)}::bigint` : 'false');
+  if (filter.assignedTo !== undefined) conditions.push(`f.assigned_to = ${param(filter.assignedTo)}`);
+  if (filter.claimedBy !== undefined) conditions.push(`f.claimed_by = ${param(filter.claimedBy)}`);
+  if (filter.ids !== undefined) conditions.push(`f.id = ANY(${param(filter.ids.filter(isId))}::bigint[])`);
+  return conditions;
 }
 
 function toFlag(row: FlagRow): FlagRecord {

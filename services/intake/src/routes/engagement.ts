@@ -11,6 +11,7 @@ export function engagementRoutes(ctx: IntakeContext): FastifyPluginAsyncTypebox 
     app.post(
       '/v1/engagement',
       {
+        config: { access: 'submitter' },
         attachValidation: true,
         schema: {
           summary: 'Record engagement observed later for posts already submitted (traction is only known later)',

@@ -36,6 +36,7 @@ export function postRoutes(ctx: IntakeContext, backPressure: BackPressure): Fast
     app.post(
       '/v1/posts',
       {
+        config: { access: 'submitter' },
         // Items are validated one by one below so that one bad post rejects only itself.
         attachValidation: true,
         schema: {
@@ -90,6 +91,7 @@ export function postRoutes(ctx: IntakeContext, backPressure: BackPressure): Fast
     app.get(
       '/v1/posts/:source/:externalId',
       {
+        config: { access: 'submitter' },
         schema: {
           summary: 'Where a submitted post stands: queued or scored, its score and flags',
           params: Type.Object({ source: Type.String({ maxLength: LIMITS.idChars }), externalId: Type.String({ maxLength: LIMITS.idChars }) }),

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { InvalidInputError, NotFoundError, PatternInput } from '@undertow/core';
 import type { ResultsContext } from '../context.js';
+import { PATTERN_FILE_HELP, PATTERN_FILE_TYPES, acceptPatternFiles } from './pattern-file.js';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
@@ -29,8 +30,13 @@ export function patternRoutes(ctx: ResultsContext): FastifyPluginAsyncTypebox {
     await ctx.patternClock.bump();
   }
 
+  // JSON, or an uploaded text or Markdown file with the other fields in the query string.
+  const consumes = ['application/json', ...PATTERN_FILE_TYPES];
+
   return async (app) => {
-    app.post('/v1/patterns', { schema: { summary: 'Create a pattern: a known document, a narrative or a behaviour', body: PatternInput } }, async (request, reply) => {
+    acceptPatternFiles(app);
+
+    app.post('/v1/patterns', { config: { access: 'admin' }, schema: { summary: 'Create a pattern: a known document, a narrative or a behaviour', description: PATTERN_FILE_HELP, consumes, body: PatternInput } }, async (request, reply) => {
       checkPattern(request.body);
       const pattern = await patterns.create(request.body);
       await afterChange(pattern);
@@ -40,6 +46,7 @@ export function patternRoutes(ctx: ResultsContext): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/patterns',
       {
+        config: { access: ['reviewer'] },
         schema: {
           summary: 'List patterns',
           querystring: Type.Object(
@@ -54,7 +61,7 @@ export function patternRoutes(ctx: ResultsContext): FastifyPluginAsyncTypebox {
       async (request) => ({ items: await patterns.list(request.query) }),
     );
 
-    app.get('/v1/patterns/:id', { schema: { summary: 'One pattern', params: IdParams } }, async (request) => {
+    app.get('/v1/patterns/:id', { config: { access: ['reviewer'] }, schema: { summary: 'One pattern', params: IdParams } }, async (request) => {
       const pattern = await patterns.get(request.params.id);
       if (!pattern) throw new NotFoundError('pattern', request.params.id);
       return pattern;
@@ -62,11 +69,27 @@ export function patternRoutes(ctx: ResultsContext): FastifyPluginAsyncTypebox {
 
     app.put(
       '/v1/patterns/:id',
-      { schema: { summary: 'Edit a pattern (the fields given replace the old ones); makes a new version and re-indexes it', params: IdParams, body: PatternInput } },
+      {
+        config: { access: 'admin' },
+        schema: {
+          summary: 'Edit a pattern (the fields given replace the old ones), or (de)activate it with `active`; makes a new version and re-indexes it',
+          description: PATTERN_FILE_HELP,
+          consumes,
+          params: IdParams,
+          body: PatternInput,
+        },
+      },
       async (request) => {
-        checkPattern(request.body);
         const existing = await patterns.get(request.params.id);
         if (!existing) throw new NotFoundError('pattern', request.params.id);
+        // Fields not given keep their values (toggling `active` needs no text): check the result.
+        checkPattern({
+          ...request.body,
+          ...(request.body.text === undefined && existing.text !== null ? { text: existing.text } : {}),
+          ...(request.body.examples === undefined && existing.examples.length > 0 ? { examples: existing.examples } : {}),
+          urls: request.body.urls ?? existing.urls,
+          thresholds: request.body.thresholds ?? existing.thresholds,
+        });
         if (existing.kind !== request.body.kind) {
           throw new InvalidInputError(`/kind cannot change from ${existing.kind} to ${request.body.kind}; create a new pattern`, [
             { path: '/kind', message: 'cannot change' },
@@ -78,7 +101,7 @@ export function patternRoutes(ctx: ResultsContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.delete('/v1/patterns/:id', { schema: { summary: 'Delete a pattern (its flags stay)', params: IdParams } }, async (request, reply) => {
+    app.delete('/v1/patterns/:id', { config: { access: 'admin' }, schema: { summary: 'Delete a pattern (its flags stay)', params: IdParams } }, async (request, reply) => {
       await patterns.remove(request.params.id);
       await ctx.patternClock.bump();
       return reply.status(204).send();

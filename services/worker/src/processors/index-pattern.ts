@@ -3,12 +3,15 @@ import type { Pattern } from '@undertow/core';
 import { postFeatures, splitPassages } from '@undertow/detect';
 import type { PatternClock, Processor } from '@undertow/queue';
 import type { Store } from '@undertow/store';
+import type { AutomaticRescans } from '../rescans/automatic-rescans.js';
 import type { Embeddings } from '../scoring/embeddings.js';
 
 export interface IndexPatternDeps {
   store: Pick<Store, 'patterns'>;
   embeddings: Pick<Embeddings, 'embed'>;
   clock: Pick<PatternClock, 'bump'>;
+  /** Starts the rescan of recent history once a version is ready; none when absent. */
+  rescans?: Pick<AutomaticRescans, 'afterIndexed'>;
   log: Logger;
 }
 
@@ -40,9 +43,11 @@ export function indexPatternProcessor(deps: IndexPatternDeps): Processor<'index-
     await deps.embeddings.embed(passages.map((p) => ({ textHash: p.textHash, text: p.text })));
     const current = await deps.store.patterns.replacePassages(patternId, version, passages);
     if (!current) return { skipped: 'superseded' };
-    await deps.store.patterns.setStatus(patternId, version, 'ready');
+    const ready = await deps.store.patterns.setStatus(patternId, version, 'ready');
     await deps.clock.bump();
-    deps.log.info({ patternId, version, passages: passages.length }, 'pattern indexed');
-    return { passages: passages.length };
+    // Where has this material already been? Rescan recent history against the new version.
+    const rescan = ready && deps.rescans ? await deps.rescans.afterIndexed(pattern) : null;
+    deps.log.info({ patternId, version, passages: passages.length, rescanId: rescan?.id }, 'pattern indexed');
+    return { passages: passages.length, rescanId: rescan?.id ?? null };
   };
 }

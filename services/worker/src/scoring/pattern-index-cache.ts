@@ -1,3 +1,4 @@
+import type { Pattern } from '@undertow/core';
 import { PatternIndex } from '@undertow/detect';
 import type { PatternClock } from '@undertow/queue';
 import type { Store } from '@undertow/store';
@@ -8,6 +9,7 @@ import type { Store } from '@undertow/store';
  */
 export class PatternIndexCache {
   private index: PatternIndex | null = null;
+  private patterns: Pattern[] = [];
   private clock = -1;
   private loading: Promise<PatternIndex> | null = null;
 
@@ -21,10 +23,17 @@ export class PatternIndexCache {
   ) {}
 
   async current(): Promise<PatternIndex> {
+    return (await this.snapshot()).index;
+  }
+
+  /** The index with the active patterns it was built from (behaviour patterns included). */
+  async snapshot(): Promise<{ index: PatternIndex; patterns: readonly Pattern[] }> {
     const clock = await this.deps.clock.read();
-    if (this.index && clock === this.clock) return this.index;
-    this.loading ??= this.load(clock).finally(() => (this.loading = null));
-    return this.loading;
+    if (!this.index || clock !== this.clock) {
+      this.loading ??= this.load(clock).finally(() => (this.loading = null));
+      await this.loading;
+    }
+    return { index: this.index!, patterns: this.patterns };
   }
 
   private async load(clock: number): Promise<PatternIndex> {
@@ -32,6 +41,7 @@ export class PatternIndexCache {
     const vectors = this.deps.model
       ? await this.deps.store.embeddings.getMany(this.deps.model, [...new Set(passages.map((p) => p.textHash))])
       : new Map<string, Float32Array>();
+    this.patterns = patterns;
     this.index = new PatternIndex({
       patterns,
       passages: passages.map((passage) => ({ ...passage, embedding: vectors.get(passage.textHash) })),
