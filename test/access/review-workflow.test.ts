@@ -62,6 +62,10 @@ for (const [driver, schema] of [['pglite', null], ['pg', server]] as [string, Te
 
     it('an admin may decide over a claim; the log says whose claim it overrode', async () => {
       const { ids } = await seedFlags([0.8]);
+      // No body: the default claim time.
+      const claimed = await apps.results.inject({ method: 'POST', url: `/v1/flags/${ids[0]}/claim`, headers: alice });
+      expect(claimed.statusCode).toBe(200);
+      expect(Date.parse(claimed.json().claimExpiresAt) - Date.now()).toBeGreaterThan(590_000);
       expect((await post(`/v1/flags/${ids[0]}/claim`, alice, { ttlSeconds: 60 })).statusCode).toBe(200);
       const decided = await post(`/v1/flags/${ids[0]}/decision`, apps.keys.admin, { decision: 'escalate' });
       expect(decided.statusCode).toBe(200);

@@ -124,6 +124,10 @@ describe('review console in headless Chromium', () => {
   });
 
   it('confirms it from the keyboard; the event log and the statistics show the decision', async () => {
+    await page.getByLabel('Assign to').fill('bob');
+    await page.getByRole('button', { name: 'Assign', exact: true }).click();
+    await expect.poll(() => page.locator('.subtitle').textContent()).toMatch(/assigned to bob/);
+
     await page.getByLabel(/^Note/).fill('quotes the staffing paragraph; relaunched by days-old accounts');
     await page.locator('main').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('c');
@@ -133,7 +137,7 @@ describe('review console in headless Chromium', () => {
     expect(await decided.textContent()).toMatch(/alice.*decided: confirmed.*quotes the staffing paragraph/);
 
     const events = await call(product.resultsUrl, 'GET', `/v1/flags/${target.id}/events`, undefined, { 'x-api-key': seeded.keys.reviewer });
-    expect(events.body.items.map((e: { type: string; actor: string }) => `${e.type}:${e.actor}`)).toEqual(['opened:system', 'claimed:alice', 'decided:alice']);
+    expect(events.body.items.map((e: { type: string; actor: string }) => `${e.type}:${e.actor}`)).toEqual(['opened:system', 'claimed:alice', 'assigned:alice', 'decided:alice']);
 
     await page.getByRole('link', { name: 'History' }).click();
     const entry = page.locator('ol.events li', { hasText: `flag #${target.id}` }).filter({ hasText: 'decided: confirmed' });

@@ -40,7 +40,7 @@ export async function runPipelineScenario(intake: string, results: string, sourc
   };
   await waitUntil(allScored, 'all 200 posts to be scored', 90_000, 250);
 
-  const listed = await call(results, 'GET', `/v1/flags?source=${source}&limit=500`, undefined, reviewer);
+  const listed = await call(results, 'GET', `/v1/flags?source=${source}&patternId=${patternId}&limit=500`, undefined, reviewer);
   expect(listed.status).toBe(200);
   const flagged = new Map<string, string>(listed.body.items.map((f: { id: string; post: { externalId: string } }) => [f.post.externalId, f.id]));
   expect([...flagged.keys()].sort()).toEqual([...stream.carriers.keys()].sort());
@@ -72,7 +72,7 @@ export async function runPipelineScenario(intake: string, results: string, sourc
   expect(again.body).toMatchObject({ accepted: 0, duplicates: 200 });
   const single = await call(intake, 'POST', '/v1/posts', stream.posts[0], submitter);
   expect(single.body.items[0].status).toBe('duplicate');
-  const relisted = await call(results, 'GET', `/v1/flags?source=${source}&limit=500`, undefined, reviewer);
+  const relisted = await call(results, 'GET', `/v1/flags?source=${source}&patternId=${patternId}&limit=500`, undefined, reviewer);
   expect(relisted.body.items).toHaveLength(10);
 
   // A decision lands in the append-only event log.
@@ -85,7 +85,7 @@ export async function runPipelineScenario(intake: string, results: string, sourc
   const events = await call(results, 'GET', `/v1/flags/${firstFlag}/events`, undefined, reviewer);
   expect(events.body.items.map((e: { type: string }) => e.type)).toEqual(['opened', 'decided']);
   expect(events.body.items[1]).toMatchObject({ actor: 'alice', fromStatus: 'open', toStatus: 'confirmed', note: 'quotes paragraph of the memo' });
-  const confirmed = await call(results, 'GET', `/v1/flags?source=${source}&status=confirmed`, undefined, reviewer);
+  const confirmed = await call(results, 'GET', `/v1/flags?source=${source}&patternId=${patternId}&status=confirmed`, undefined, reviewer);
   expect(confirmed.body.items.map((f: { id: string }) => f.id)).toEqual([firstFlag]);
 
   await expectBadInputRejected(intake, results, source, { submitter, reviewer, admin });

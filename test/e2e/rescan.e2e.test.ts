@@ -49,6 +49,8 @@ describe.skipIf(!schema)('rescans (three services, real PostgreSQL, private Redi
   let intake = '';
   let results = '';
   let sql: pg.Client;
+  /** A second connection: activity statistics read inside `sql`'s transaction would stay frozen. */
+  let watch: pg.Client;
   let memoId = '';
 
   const startWorker = async (extra: Record<string, string> = {}) => {
@@ -108,10 +110,13 @@ describe.skipIf(!schema)('rescans (three services, real PostgreSQL, private Redi
     worker = await startWorker();
     sql = new pg.Client({ connectionString: db.url, options: `-c search_path=${db.schema}` });
     await sql.connect();
+    watch = new pg.Client({ connectionString: db.url });
+    await watch.connect();
   }, 60_000);
 
   afterAll(async () => {
     await sql?.end();
+    await watch?.end();
     await Promise.all(services.map((s) => s.kill()));
     await schema?.drop();
   });
@@ -221,7 +226,7 @@ describe.skipIf(!schema)('rescans (three services, real PostgreSQL, private Redi
       expect(started.status).toBe(202);
       expect(started.headers.get('location')).toBe(`/v1/rescans/${started.body.id}`);
       id = started.body.id;
-      await waitUntil(async () => (await blockedFlagWrites()) > 0, 'a chunk to be mid-write', 30_000).catch(async (e) => { dump(); console.error(JSON.stringify((await sql.query(`SELECT pid, state, wait_event_type, wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS q FROM pg_stat_activity WHERE datname = current_database()`)).rows, null, 1)); console.error(JSON.stringify((await sql.query('SELECT * FROM rescans ORDER BY id DESC LIMIT 1')).rows)); throw e; });
+      await waitUntil(async () => (await blockedFlagWrites()) > 0, 'a chunk to be mid-write', 30_000);
       const cancelled = await call<RescanBody>(results, 'DELETE', `/v1/rescans/${id}`, undefined, admin);
       expect(cancelled.status).toBe(200);
       expect(cancelled.body.state).toBe('cancelled');
@@ -293,7 +298,7 @@ describe.skipIf(!schema)('rescans (three services, real PostgreSQL, private Redi
 
   /** Connections waiting for the flags table while writing a chunk's flags. */
   async function blockedFlagWrites(): Promise<number> {
-    const result = await sql.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO flags%'`);
+    const result = await watch.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO flags%'`);
     return result.rows[0].n as number;
   }
 });

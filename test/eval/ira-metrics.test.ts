@@ -34,3 +34,26 @@ describe('burstRecall', () => {
     expect(report).toMatchObject({ clusters: 1, caught: 1, recall: 1, medianDelayMinutes: 40 });
   });
 });
+
+describe('nearDuplicatePairs', () => {
+  it('counts merged pairs of different texts that share most of their wording', async () => {
+    const { nearDuplicatePairs } = await import('./ira-metrics.js');
+    const items = ['a', 'b', 'c', 'd'];
+    const predicted = new Map([['a', 'S'], ['b', 'S'], ['c', 'S'], ['d', 'S']]);
+    const text = new Map([
+      ['a', 'manoj tiwari is following me now on twitter thanks ready for your follow'],
+      ['b', 'jade homes is following me now on twitter thanks ready for your follow'],
+      ['c', 'manoj tiwari is following me now on twitter thanks ready for your follow'],
+      ['d', 'something else entirely about the harbour and the port'],
+    ]);
+    expect(nearDuplicatePairs(items, predicted, text)).toBe(2);
+  });
+
+  it('leaves out pairs the truth already holds (edited copies of one cluster)', async () => {
+    const { nearDuplicatePairs } = await import('./ira-metrics.js');
+    const predicted = new Map([['a', 'S'], ['b', 'S']]);
+    const text = new Map([['a', 'one two three four five six'], ['b', 'one two three four five seven']]);
+    expect(nearDuplicatePairs(['a', 'b'], predicted, text, new Map([['a', 'T'], ['b', 'T']]))).toBe(0);
+    expect(nearDuplicatePairs(['a', 'b'], predicted, text, new Map([['a', 'T'], ['b', null]]))).toBe(1);
+  });
+});

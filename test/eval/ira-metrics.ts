@@ -128,6 +128,60 @@ function burstStart(members: { authorId: string; at: number }[], minAccounts: nu
   return null;
 }
 
+/**
+ * Pairs merged into one story whose texts differ but share at least `minJaccard` of their word
+ * 3-shingles: templates with one slot changed (`<name> is following me now on Twitter!`), the
+ * same headline with other tags. The truth, grouping only identical text, cannot hold them.
+ */
+export function nearDuplicatePairs(
+  items: readonly string[],
+  predicted: Map<string, string | null>,
+  text: Map<string, string>,
+  truth: Map<string, string | null> = new Map(),
+  minJaccard = 0.5,
+): number {
+  // story → text → (truth cluster → count); pairs inside one truth cluster are the truth's, not merges.
+  const stories = new Map<string, Map<string, Map<string, number>>>();
+  for (const item of items) {
+    const story = predicted.get(item);
+    if (!story) continue;
+    const texts = stories.get(story) ?? stories.set(story, new Map()).get(story)!;
+    const t = text.get(item) ?? item;
+    const clusters = texts.get(t) ?? texts.set(t, new Map()).get(t)!;
+    const cluster = truth.get(item) ?? `~${item}`;
+    clusters.set(cluster, (clusters.get(cluster) ?? 0) + 1);
+  }
+  let total = 0;
+  for (const texts of stories.values()) {
+    if (texts.size < 2) continue;
+    const groups = [...texts].map(([t, clusters]) => ({ shingles: wordShingles(t), clusters, n: [...clusters.values()].reduce((a, b) => a + b, 0) }));
+    for (let a = 0; a < groups.length; a++) {
+      for (let b = a + 1; b < groups.length; b++) {
+        const [x, y] = [groups[a]!, groups[b]!];
+        if (jaccard(x.shingles, y.shingles) < minJaccard) continue;
+        let inTruth = 0;
+        for (const [cluster, n] of x.clusters) inTruth += n * (y.clusters.get(cluster) ?? 0);
+        total += x.n * y.n - inTruth;
+      }
+    }
+  }
+  return total;
+}
+
+function wordShingles(text: string): Set<string> {
+  const words = text.split(' ').filter(Boolean);
+  const set = new Set<string>();
+  for (let i = 0; i + 3 <= words.length; i++) set.add(words.slice(i, i + 3).join(' '));
+  if (set.size === 0 && words.length > 0) set.add(words.join(' '));
+  return set;
+}
+
+function jaccard(a: Set<string>, b: Set<string>): number {
+  let shared = 0;
+  for (const x of a) if (b.has(x)) shared++;
+  return shared / (a.size + b.size - shared || 1);
+}
+
 /** Edits a copy the way an amplifier does: a word dropped, two swapped, one replaced. */
 export function perturb(text: string, random: () => number): string {
   const words = text.split(/\s+/).filter(Boolean);

@@ -4,7 +4,7 @@ import { seededRandom } from '@undertow/cli';
 import type { PostInput } from '@undertow/core';
 import { call } from '../support/http.js';
 import { readClusters, readTweets, toPost, type Tweet } from './ira-data.js';
-import { burstRecall, pairwise, perturb, type BurstReport, type PairwiseReport } from './ira-metrics.js';
+import { burstRecall, nearDuplicatePairs, pairwise, perturb, type BurstReport, type PairwiseReport } from './ira-metrics.js';
 import { startStack, type EvalStack } from './stack.js';
 
 export interface IraRun {
@@ -12,7 +12,12 @@ export interface IraRun {
   posts: number;
   seconds: number;
   postsPerSecond: number;
-  stories: PairwiseReport;
+  stories: PairwiseReport & {
+    /** Different-text pairs whose texts share ≥ 50% of word 3-shingles (templates, re-tagged headlines). */
+    nearDuplicatePairs: number;
+    /** Precision counting identical-text and near-duplicate-text pairs as right: what is left are merges through a shared link or a loose match. */
+    precisionTextVerified: number;
+  };
   bursts: BurstReport;
 }
 
@@ -37,13 +42,22 @@ export async function replay(label: string, tweets: readonly Tweet[], texts: Map
       `SELECT p.external_id, p.created_at FROM flags f JOIN posts p ON p.id = f.post_id WHERE f.pattern_id = 'builtin-coordinated-burst'`,
     );
     const ids = tweets.map((t) => t.idx);
-    const storyReport = pairwise(
+    const predicted = new Map(stories.rows.map((r) => [r.external_id, r.story_id]));
+    const normalized = new Map(tweets.map((t) => [t.idx, normalizeText(texts?.get(t.idx) ?? t.content)]));
+    const truth = new Map(tweets.map((t) => [t.idx, t.clusterId]));
+    const report = pairwise(
       ids,
-      new Map(tweets.map((t) => [t.idx, t.clusterId])),
-      new Map(stories.rows.map((r) => [r.external_id, r.story_id])),
-      new Map(tweets.map((t) => [t.idx, normalizeText(texts?.get(t.idx) ?? t.content)])),
+      truth,
+      predicted,
+      normalized,
       new Map(tweets.map((t) => [t.idx, headlineOf(texts?.get(t.idx) ?? t.content)])),
     );
+    const nearDuplicate = nearDuplicatePairs(ids, predicted, normalized, truth);
+    const storyReport = {
+      ...report,
+      nearDuplicatePairs: nearDuplicate,
+      precisionTextVerified: report.predictedPairs === 0 ? 1 : (report.agreeingPairs + report.sameTextPairs + nearDuplicate) / report.predictedPairs,
+    };
     const burstReport = burstRecall(
       tweets.map((t) => ({ id: t.idx, clusterId: t.clusterId, authorId: t.authorId, at: t.publishedAt })),
       new Map(flagged.rows.map((r) => [r.external_id, r.created_at.getTime()])),
@@ -130,16 +144,16 @@ export async function iraEvaluation(dataDir: string, options: { days?: number; p
 export function formatRuns(runs: readonly IraRun[]): string {
   const pct = (x: number) => (x * 100).toFixed(1) + '%';
   const lines = [
-    '| run | posts | posts/s | story precision (strict) | precision, identical text counted | precision, same headline counted | story recall | F1 (strict) | burst clusters | burst recall | median delay | p90 delay |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | posts | posts/s | story precision (strict) | precision, identical text counted | precision, same headline counted | precision, near-duplicate text counted | story recall | F1 (strict) | burst clusters | burst recall | median delay | p90 delay |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...runs.map(
       (r) =>
-        `| ${r.label} | ${r.posts} | ${r.postsPerSecond.toFixed(0)} | ${pct(r.stories.precision)} | ${pct(r.stories.precisionSameTextCounted)} | ${pct(r.stories.precisionNearDuplicateCounted)} | ${pct(r.stories.recall)} | ${r.stories.f1.toFixed(3)} | ${r.bursts.clusters} | ${pct(r.bursts.recall)} | ${r.bursts.medianDelayMinutes ?? '—'} min | ${r.bursts.p90DelayMinutes ?? '—'} min |`,
+        `| ${r.label} | ${r.posts} | ${r.postsPerSecond.toFixed(0)} | ${pct(r.stories.precision)} | ${pct(r.stories.precisionSameTextCounted)} | ${pct(r.stories.precisionNearDuplicateCounted)} | ${pct(r.stories.precisionTextVerified)} | ${pct(r.stories.recall)} | ${r.stories.f1.toFixed(3)} | ${r.bursts.clusters} | ${pct(r.bursts.recall)} | ${r.bursts.medianDelayMinutes ?? '—'} min | ${r.bursts.p90DelayMinutes ?? '—'} min |`,
     ),
     '',
     ...runs.map(
       (r) =>
-        `${r.label}: ${r.stories.predictedPairs} predicted pairs, ${r.stories.agreeingPairs} in the truth, ${r.stories.sameTextPairs} identical-text pairs the truth leaves out (one account's repeats, texts under 4 words), ${r.stories.differentTextPairs} different-text merges of which ${r.stories.sameHeadlinePairs} same-headline (other tags or links) and ${r.stories.differentTextPairs - r.stories.sameHeadlinePairs} other (near-duplicate edits, shared links); ${r.stories.truthPairs} truth pairs.`,
+        `${r.label}: ${r.stories.predictedPairs} predicted pairs, ${r.stories.agreeingPairs} in the truth, ${r.stories.sameTextPairs} identical-text pairs the truth leaves out (one account's repeats, texts under 4 words), ${r.stories.differentTextPairs} different-text merges of which ${r.stories.sameHeadlinePairs} same-headline (other tags or links) and ${r.stories.differentTextPairs - r.stories.sameHeadlinePairs} other; of all different-text merges ${r.stories.nearDuplicatePairs} share ≥ 50% of word 3-shingles (templates, edited copies) and ${r.stories.differentTextPairs - r.stories.nearDuplicatePairs} do not (shared links, loose matches); ${r.stories.truthPairs} truth pairs.`,
     ),
   ];
   return lines.join('\n');

@@ -9,7 +9,6 @@ export interface FaultFigures {
   accepted: number;
   scored: number;
   lost: number;
-  flagged: number;
   duplicateFlags: number;
   retries: Record<string, number>;
   [detail: string]: unknown;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitWithRetries } from '../support/retrying-submitter.js';
-import { expectNothingLost, faultStream, sleep, startFaultStack, type FaultStack } from './fault-stack.js';
+import { faultStream, sleep, startFaultStack, type FaultStack } from './fault-stack.js';
+import { expectNothingLost } from './nothing-lost.js';
 
 describe('intake killed and restarted while clients retry', () => {
   let stack: FaultStack;

@@ -26,8 +26,8 @@ describe('a queued post the database refuses, among good ones', () => {
     const stream = faultStream('poison', 600, 1);
     // Year 0 and February 30th: Date.parse takes both, PostgreSQL neither.
     const poisons: PostInput[] = [
-      { ...stream.posts[0]!, externalId: 'poison-year-0', createdAt: '0000-01-01T00:00:00Z' },
-      { ...stream.posts[0]!, externalId: 'poison-feb-30', createdAt: '2026-02-30T12:00:00Z' },
+      { ...stream.posts[0]!, externalId: 'refused-year-0', createdAt: '0000-01-01T00:00:00Z' },
+      { ...stream.posts[0]!, externalId: 'refused-feb-30', createdAt: '2026-02-30T12:00:00Z' },
     ];
     const queued = [...stream.posts.slice(0, 300), poisons[0]!, ...stream.posts.slice(300), poisons[1]!];
     const redis = createRedis(stack.redis.url);
@@ -43,10 +43,10 @@ describe('a queued post the database refuses, among good ones', () => {
       const scoredInMs = Date.now() - started;
 
       // The poisons are retried (in case the refusal was passing), and say why they fail.
-      const poisonJobs = (await queue.getJobs(['failed', 'delayed', 'waiting', 'active'])).filter((job) => (job.data as { post: PostInput }).post.externalId.startsWith('poison-'));
+      const poisonJobs = (await queue.getJobs(['failed', 'delayed', 'waiting', 'active'])).filter((job) => (job.data as { post: PostInput }).post.externalId.startsWith('refused-'));
       expect(poisonJobs).toHaveLength(2);
       for (const job of poisonJobs) expect(job.failedReason).toMatch(/out of range/);
-      const { rows } = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM posts WHERE external_id LIKE 'poison-%'`);
+      const { rows } = await stack.db.query<{ n: string }>(`SELECT count(*) AS n FROM posts WHERE external_id LIKE 'refused-%'`);
       expect(Number(rows[0]!.n)).toBe(0);
 
       recordFigures({
@@ -55,7 +55,6 @@ describe('a queued post the database refuses, among good ones', () => {
         accepted: queued.length,
         scored: (await countScored(stack.db, 'poison')) ?? 0,
         lost: stream.posts.length - ((await countScored(stack.db, 'poison')) ?? 0),
-        flagged: 0,
         duplicateFlags: 0,
         retries: {},
         refusedByDatabase: poisons.length,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitWithRetries } from '../support/retrying-submitter.js';
-import { expectNothingLost, faultStream, startFaultStack, waitForScored, type FaultStack } from './fault-stack.js';
+import { faultStream, startFaultStack, waitForScored, type FaultStack } from './fault-stack.js';
+import { expectNothingLost } from './nothing-lost.js';
 
 describe('a worker killed with SIGKILL in the middle of a batch', () => {
   let stack: FaultStack;

@@ -114,6 +114,24 @@ describe('intake, fuzzed', () => {
     );
   });
 
+  it('finds every post it accepted by its reference, whatever the ids hold', async () => {
+    // Dot segments are the one thing a path cannot carry: URL parsing resolves them away.
+    const id = fc.string({ unit: fc.oneof(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }), fc.constantFrom('/', '%', '?', '#', ' ', '+', '&')), minLength: 1, maxLength: 256 }).filter((s) => s.length <= 256 && !/^\.{1,2}$/.test(s));
+    await fc.assert(
+      fc.asyncProperty(id, id, async (source, externalId) => {
+        const headers = { 'x-api-key': harness.keys.submitter.secret };
+        await submit({ method: 'POST', url: '/v1/posts', headers, payload: { source, externalId, author: { id: 'a' }, text: 'hello', createdAt: '2026-10-21T09:00:00Z' } });
+        counter.add('intake', 'GET', '/v1/posts/:source/:externalId');
+        const options: InjectOptions = { method: 'GET', url: `/v1/posts/${encodeURIComponent(source)}/${encodeURIComponent(externalId)}`, headers };
+        const response = await harness.intake.inject(options);
+        expectClearAnswer(response, options);
+        expect(response.statusCode, `${source} / ${externalId}`).toBe(200);
+        expect(JSON.parse(response.body)).toMatchObject({ source, externalId });
+      }),
+      { numRuns: runs(150) },
+    );
+  });
+
   it('scores every post it accepted: nothing accepted is lost', async () => {
     expect(accepted.size).toBeGreaterThan(50);
     const redis = createRedis(harness.config.redis.url);

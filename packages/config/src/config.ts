@@ -44,6 +44,10 @@ export interface Config {
     batchWaitMs: number;
     /** `WORKER_LOCK_MS`: how long a job stays locked to a worker that stopped answering (a crash) before another worker takes it. Default 30 s. */
     lockMs: number;
+    /** `WORKER_METRICS_PORT`: where the worker serves Prometheus `/metrics`; 0 picks a free port. Default 9464. */
+    metricsPort: number;
+    /** `WORKER_METRICS_HOST`: the metrics listen address. Default: `HOST`, else 127.0.0.1. */
+    metricsHost: string;
   };
   auth: {
     /**
@@ -136,6 +140,8 @@ export function loadConfig(env: Env = process.env, cores = defaultCores()): Read
       batchSize: read.int('WORKER_BATCH_SIZE', 64, 1, 4096),
       batchWaitMs: read.int('WORKER_BATCH_WAIT_MS', 15, 0, 10_000),
       lockMs: read.int('WORKER_LOCK_MS', 30_000, 1_000, 3_600_000),
+      metricsPort: read.int('WORKER_METRICS_PORT', 9464, 0, 65535),
+      metricsHost: read.string('WORKER_METRICS_HOST', read.string('HOST', '127.0.0.1')),
     },
     auth: {
       adminKey: read.optional('UNDERTOW_ADMIN_KEY'),

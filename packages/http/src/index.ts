@@ -5,3 +5,4 @@ export * from './error-handler.js';
 export * from './health-routes.js';
 export * from './input-guard.js';
 export * from './validate-items.js';
+export * from './metrics.js';

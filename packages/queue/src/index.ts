@@ -2,6 +2,7 @@ export * from './job-ids.js';
 export * from './pattern-clock.js';
 export * from './producer.js';
 export * from './queues.js';
+export * from './queue-stats.js';
 export * from './redis.js';
 export * from './rescan-flows.js';
 export * from './run-worker.js';

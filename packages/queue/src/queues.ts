@@ -55,8 +55,9 @@ export const JOBS = {
   'apply-engagement': { queue: QUEUES.engagement, payload: ApplyEngagementPayload, options: retried },
   'index-pattern': { queue: QUEUES.patterns, payload: IndexPatternPayload, options: { ...retried, attempts: 5 } },
   rescan: { queue: QUEUES.rescans, payload: RescanPayload, options: { ...retried, attempts: 5 } },
-  // A chunk that keeps failing fails its rescan rather than leaving the parent waiting forever.
-  'rescan-chunk': { queue: QUEUES.rescans, payload: RescanChunkPayload, options: { ...retried, attempts: 5, failParentOnFailure: true } },
+  // A chunk that fails for good (errors, or a worker dying on it twice) still lets its parent
+  // run, which then finds the chunk unchecked and marks the rescan failed.
+  'rescan-chunk': { queue: QUEUES.rescans, payload: RescanChunkPayload, options: { ...retried, attempts: 5, ignoreDependencyOnFailure: true } },
 } as const satisfies Record<string, JobDefinition<TSchema>>;
 
 export type JobName = keyof typeof JOBS;

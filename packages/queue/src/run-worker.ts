@@ -26,7 +26,8 @@ export function runWorkers(options: RunWorkersOptions): Worker[] {
   return (Object.values(QUEUES) as QueueName[]).map((queue) => {
     const names = jobsOfQueue(queue);
     const workerOptions: WorkerOptions = {
-      connection: options.connection.duplicate(),
+      // Shared for commands; BullMQ makes (and closes) its own duplicate for the blocking reads.
+      connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency?.[queue] ?? 1,
       lockDuration: options.lockDuration ?? 30_000,

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { createApiServer } from '@undertow/http';
+import { ServiceMetrics, createApiServer } from '@undertow/http';
+import { QueueStats } from '@undertow/queue';
 import { registerConsole } from './console.js';
 import type { ResultsContext } from './context.js';
 import { flagRoutes } from './routes/flags.js';
@@ -12,6 +13,7 @@ import { statsRoutes } from './routes/stats.js';
 
 /** The results API, built without listening so that tests can `inject`. */
 export async function buildResultsApp(ctx: ResultsContext): Promise<FastifyInstance> {
+  const queueStats = new QueueStats(ctx.redis, ctx.config.redis.prefix);
   const app = await createApiServer({
     log: ctx.log as FastifyBaseLogger,
     bodyLimit: ctx.config.results.bodyLimit,
@@ -19,7 +21,9 @@ export async function buildResultsApp(ctx: ResultsContext): Promise<FastifyInsta
     checkReady: () => ctx.checkReady(),
     coerceTypes: true,
     auth: { keys: ctx.store.apiKeys, rateLimitPerMinute: ctx.config.auth.rateLimitPerMinute, redis: ctx.redis, redisPrefix: ctx.config.redis.prefix },
+    metrics: new ServiceMetrics({ service: 'results', queueCounts: () => queueStats.counts() }),
   });
+  app.addHook('onClose', async () => queueStats.close());
   await app.register(patternRoutes(ctx));
   await app.register(rescanRoutes(ctx));
   await app.register(flagRoutes(ctx));

@@ -3,9 +3,10 @@ import type { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { Config } from '@undertow/config';
 import { EmbeddingCache, type EmbeddingProvider } from '@undertow/embed';
-import { PatternClock, RescanFlows, createRedis, runWorkers } from '@undertow/queue';
+import { PatternClock, QueueStats, RescanFlows, createRedis, runWorkers } from '@undertow/queue';
 import { createStore, openDatabase, type Database } from '@undertow/store';
 import { loadEmbedder } from './embedder.js';
+import { WorkerMetrics, serveMetrics } from './metrics.js';
 import { applyEngagementProcessor } from './processors/apply-engagement.js';
 import { indexPatternProcessor } from './processors/index-pattern.js';
 import { rescanProcessor } from './processors/rescan.js';
@@ -29,6 +30,8 @@ export interface WorkerDeps {
 export interface RunningWorker {
   workers: Worker[];
   model: string;
+  /** Where Prometheus `/metrics` is served; null when the port was taken. */
+  metricsUrl: string | null;
   /** Finishes the jobs in hand, then closes connections; queued jobs stay for the next worker. */
   close(): Promise<void>;
 }
@@ -55,6 +58,8 @@ export async function startWorker(config: Readonly<Config>, log: Logger, deps: W
   });
   const stories = new StoryStage({ index: storyIndex, store, lookbackMs: config.stories.lookbackDays * day });
   const reevaluator = new StoryReevaluator({ store, stories, patterns, log });
+  const queueStats = new QueueStats(redis, config.redis.prefix);
+  const metrics = new WorkerMetrics({ queueCounts: () => queueStats.counts(), embeddings });
 
   const workers = runWorkers({
     connection: redis,
@@ -62,7 +67,7 @@ export async function startWorker(config: Readonly<Config>, log: Logger, deps: W
     concurrency: { score: config.worker.concurrency, engagement: 4, patterns: 1, rescans: config.rescan.concurrency },
     lockDuration: config.worker.lockMs,
     processors: {
-      'score-post': scorePostProcessor({ store, embeddings, patterns, stories, reevaluator, log }, { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs }),
+      'score-post': scorePostProcessor({ store, embeddings, patterns, stories, reevaluator, log, metrics }, { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs }),
       'apply-engagement': applyEngagementProcessor({ store, reevaluator }),
       'index-pattern': indexPatternProcessor({ store, embeddings, clock, rescans: automaticRescans, log }),
       rescan: rescanProcessor({ store, log }),
@@ -73,13 +78,18 @@ export async function startWorker(config: Readonly<Config>, log: Logger, deps: W
     worker.on('failed', (job, error) => log.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'));
     worker.on('error', (error) => log.error({ queue: worker.name, err: error }, 'worker error'));
   }
+  metrics.watch(workers);
+  const metricsServer = await serveMetrics(metrics, config.worker.metricsPort, config.worker.metricsHost, log);
   log.info({ model: embeddings.model, concurrency: config.worker.concurrency, batchSize: config.worker.batchSize }, 'worker started');
 
   return {
     workers,
     model: embeddings.model,
+    metricsUrl: metricsServer?.url ?? null,
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
+      await metricsServer?.close();
+      await queueStats.close();
       await flows.close();
       await provider?.close();
       if (!deps.redis) redis.disconnect();

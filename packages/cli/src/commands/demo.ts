@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '@undertow/config';
+import { createRedis } from '@undertow/queue';
 import { generateApiKey } from '@undertow/store';
 import { ApiClient } from '../api-client.js';
 import { LEAKED_MEMO, LEAKED_MEMO_TITLE, demoStream } from '../demo/index.js';
@@ -11,6 +12,7 @@ import { startProduct } from '../product.js';
 
 interface FlagItem {
   id: string;
+  patternId: string;
   tier: string;
   score: number;
   post: { externalId: string; community: string | null; text: string };
@@ -23,7 +25,9 @@ interface FlagItem {
 export async function demoCommand(env: NodeJS.ProcessEnv, log: Logger): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'undertow-demo-'));
   const adminKey = generateApiKey();
-  const config: Readonly<Config> = loadConfig({ ...env, DATA_DIR: dataDir, INTAKE_PORT: '0', RESULTS_PORT: '0', UNDERTOW_ADMIN_KEY: adminKey });
+  // Its own key prefix, so a demo never mixes with an instance that shares the local Redis.
+  const prefix = `undertow-demo-${adminKey.slice(-8)}`;
+  const config: Readonly<Config> = loadConfig({ ...env, DATA_DIR: dataDir, INTAKE_PORT: '0', RESULTS_PORT: '0', UNDERTOW_ADMIN_KEY: adminKey, REDIS_PREFIX: prefix });
   const product = await startProduct(config, log);
   try {
     // Each client uses a key of the role it needs: the feed submits, the reviewer reads flags.
@@ -42,21 +46,44 @@ export async function demoCommand(env: NodeJS.ProcessEnv, log: Logger): Promise<
       const statuses = await Promise.all(stream.posts.map((p) => intake.request<{ status: string }>('GET', `/v1/posts/${p.source}/${p.externalId}`)));
       return statuses.every((s) => s.body?.status === 'scored');
     });
-    const flags = await results.expect<{ items: FlagItem[] }>('GET', '/v1/flags?sort=score&limit=50', undefined, [200]);
+    const flags = await results.expect<{ items: FlagItem[] }>('GET', `/v1/flags?sort=score&limit=50&patternId=${pattern.id}`, undefined, [200]);
+    const behaviour = await results.expect<{ items: FlagItem[] }>('GET', '/v1/flags?sort=score&limit=500&status=open', undefined, [200]);
+    const byPattern = new Map<string, number>();
+    for (const f of behaviour.items) if (f.patternId !== pattern.id) byPattern.set(f.patternId, (byPattern.get(f.patternId) ?? 0) + 1);
     const lines = [
       '',
       `Demo: "${LEAKED_MEMO_TITLE}" registered as a document pattern.`,
       `Submitted ${submitted.accepted} posts; ${stream.carriers.size} of them quote the memo with edits. Model: ${product.model}.`,
-      `Flags (${flags.items.length}):`,
+      `Flags for the memo (${flags.items.length}):`,
       ...flags.items.map((f) => `  #${f.id} ${f.tier.padEnd(8)} ${f.score.toFixed(2)}  ${f.post.externalId}  ${f.post.community ?? ''}  ${truncate(f.post.text, 70)}`),
+      `Behaviour flags (amplification whatever the material): ${[...byPattern].map(([id, n]) => `${id} ${n}`).join(', ') || 'none'}`,
       '',
-      `Open a flag's evidence: GET /v1/flags/<id> (matched passage, spans, signals).`,
+      `Open a flag's evidence: GET /v1/flags/<id> (matched passage, spans, signals); its story: GET /v1/stories/<storyId>.`,
       '',
     ];
     process.stdout.write(lines.join('\n'));
   } finally {
     await product.close();
+    await removeKeys(product.redisUrl, prefix);
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Leaves the local Redis as the demo found it. */
+async function removeKeys(url: string, prefix: string): Promise<void> {
+  const redis = createRedis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    // The private redis-server the demo may have started is gone with its data directory.
+  } finally {
+    redis.disconnect();
   }
 }
 

@@ -5,7 +5,6 @@ import { DEFAULT_BEHAVIOUR_PARAMS as P, behaviourParams } from './behaviour-para
 import { DAY, MINUTE, type StoryPost, type StoryView } from './story-view.js';
 
 const T0 = Date.parse('2026-10-21T09:00:00Z');
-const YEARS = 5 * 365 * DAY;
 
 function post(id: string, minutes: number, author: string, community: string | null, ageDays: number | null, engagement: StoryPost['engagement'] = null): StoryPost {
   const createdAt = T0 + minutes * MINUTE;

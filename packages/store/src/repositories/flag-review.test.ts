@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ConflictError, NotFoundError, type Signal } from '@undertow/core';
 import { createTestSchema } from '../../../../test/support/postgres.js';
 import { describeOnDrivers } from '../../test/drivers.js';

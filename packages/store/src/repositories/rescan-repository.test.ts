@@ -208,6 +208,14 @@ describeOnDrivers('RescanRepository', server, (db) => {
     ]);
   });
 
+  it('fails a rescan whose chunk jobs ended with chunks unchecked', async () => {
+    await storePosts('2010-06-01T00:00:00Z', 4);
+    const pattern = await readyPattern();
+    const { rescan } = await rescans().create({ patternIds: [pattern.id], from: '2010-06-01T00:00:00Z', to: '2010-07-01T00:00:00Z', reason: 'test', createdBy: 'system', chunkSize: 2 });
+    await rescans().finishChunk(await work(rescan.id, 0), { checked: 2, changes: [], stats: {} });
+    expect(await rescans().finish(rescan.id)).toMatchObject({ state: 'failed', done: 2, total: 4, error: 'chunks left unchecked: 1', chunks: { total: 2, done: 1 } });
+  });
+
   it('completes a rescan of an empty range at once', async () => {
     const pattern = await readyPattern();
     const { rescan } = await rescans().create({ patternIds: [pattern.id], from: '1990-01-01T00:00:00Z', to: '1990-02-01T00:00:00Z', reason: 'test', createdBy: 'system', chunkSize: 10 });

@@ -89,6 +89,17 @@ export interface ChunkPosts {
   vectors: (Float32Array | null)[] | null;
 }
 
+/** What scoring a candidate needs beyond its fingerprints. */
+export interface CandidateText {
+  id: string;
+  title: string | null;
+  text: string;
+  urls: string[];
+  urlKeys: string[];
+  textHash: string;
+  minhash: Uint32Array | null;
+}
+
 /** How one (post, pattern) pair's result changed. */
 export interface PatternTransition {
   patternId: string;
@@ -317,7 +328,7 @@ export class RescanRepository {
     await this.db.query(
       `UPDATE rescans r SET
          state = CASE WHEN pending.n = 0 THEN 'completed' ELSE 'failed' END,
-         error = CASE WHEN pending.n = 0 THEN NULL ELSE pending.n || ' chunks were left unchecked' END,
+         error = CASE WHEN pending.n = 0 THEN NULL ELSE 'chunks left unchecked: ' || pending.n END,
          started_at = coalesce(r.started_at, now()), finished_at = now(), updated_at = now()
        FROM (SELECT count(*) AS n FROM rescan_chunks WHERE rescan_id = $1 AND NOT done) pending
        WHERE r.id = $1 AND r.state IN ${LIVE_STATES}`,
@@ -397,7 +408,7 @@ export class RescanRepository {
     for (const row of rows) if (row.url_hit) urlHits.add(row.id);
     return {
       ids: rows.map((r) => r.id),
-      minhashes: rows.map((r) => (r.minhash ? toUint32Array(r.minhash) : null)),
+      minhashes: rows.map((r) => (r.minhash ? words(r.minhash) : null)),
       urlHits,
       vectors: opts.model === null ? null : rows.map((r) => (r.vector ? toFloat32Array(r.vector) : null)),
     };
@@ -417,6 +428,24 @@ export class RescanRepository {
       [JSON.stringify(pinned)],
     );
     return rows.map((r) => ({ id: r.id, version: r.version }));
+  }
+
+  /** The texts of the candidates a chunk must score, with their stored fingerprints. */
+  async readCandidates(ids: readonly string[]): Promise<CandidateText[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.query<{ id: string; title: string | null; text: string; urls: string[]; url_keys: string[]; text_hash: string; minhash: Uint8Array | null }>(
+      `SELECT id, title, text, urls, url_keys, text_hash, minhash FROM posts WHERE id = ANY($1::bigint[]) ORDER BY id`,
+      [ids],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      text: r.text,
+      urls: r.urls,
+      urlKeys: r.url_keys,
+      textHash: r.text_hash,
+      minhash: r.minhash ? words(r.minhash) : null,
+    }));
   }
 
   /** Posts with ids in `[firstPostId, lastPostId]` whose stored score holds a result for one of `patternIds`. */
@@ -478,6 +507,17 @@ export class RescanRepository {
     const rows = await this.db.query<RescanRow>(`${RESCAN_SELECT} WHERE r.dedupe_key = $1`, [key]);
     return rows[0] ? toRescan(rows[0]) : null;
   }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * A stored signature as 32-bit words, without a copy where the driver's buffer allows one: a
+ * chunk reads thousands of them.
+ */
+function words(bytes: Uint8Array): Uint32Array {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  return toUint32Array(bytes);
 }
 
 /** The patterns a rescan pins: those named (each checked), or every active, indexed content pattern. */

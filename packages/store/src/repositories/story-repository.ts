@@ -1,5 +1,5 @@
 import { isoOrNull, isoString } from '../codec.js';
-import type { Database, Queryable } from '../database.js';
+import type { Database } from '../database.js';
 
 /** How a post came to join its story. */
 export type StoryVia = 'origin' | 'text' | 'near-duplicate' | 'url' | 'repost' | 'passage';

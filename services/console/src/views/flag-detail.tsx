@@ -33,6 +33,7 @@ export function FlagDetailView({ id }: { id: string }) {
   const [storyError, setStoryError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState('');
+  const [assignee, setAssignee] = useState('');
   const [busy, setBusy] = useState(false);
   const noteField = useRef<HTMLTextAreaElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -51,6 +52,7 @@ export function FlagDetailView({ id }: { id: string }) {
     setStoryError(null);
     setError(null);
     setNote('');
+    setAssignee('');
     (async () => {
       const detail = await refresh();
       if (cancelled) return;
@@ -203,10 +205,40 @@ export function FlagDetailView({ id }: { id: string }) {
               Release <kbd>r</kbd>
             </button>
           ) : null}
+          <button
+            type="button"
+            class="secondary"
+            disabled={busy || !note.trim()}
+            onClick={() =>
+              void act(`Noted on flag #${id}.`, async () => {
+                await api('POST', `/v1/flags/${id}/notes`, { note: note.trim() });
+                setNote('');
+              })
+            }
+          >
+            Add note only
+          </button>
           <button type="button" class="secondary" disabled={busy} onClick={() => step(1)}>
             Next <kbd>j</kbd>
           </button>
         </div>
+        <form
+          class="assign"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const name = assignee.trim();
+            void act(name ? `Assigned flag #${id} to ${name}.` : `Unassigned flag #${id}.`, () => api('POST', `/v1/flags/${id}/assign`, { assignee: name || null }));
+          }}
+        >
+          <label for="assignee">Assign to</label>
+          <input id="assignee" type="text" value={assignee} placeholder={flag.assignedTo ?? 'nobody'} maxLength={100} onInput={(e) => setAssignee((e.target as HTMLInputElement).value)} />
+          <button type="submit" class="secondary" disabled={busy}>
+            {assignee.trim() ? 'Assign' : 'Unassign'}
+          </button>
+          <span class="muted small">
+            or <kbd>a</kbd> to take it yourself
+          </span>
+        </form>
       </section>
 
       <section class="evidence" aria-labelledby="evidence-title">

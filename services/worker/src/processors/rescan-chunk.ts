@@ -2,8 +2,8 @@ import type { Processor } from '@undertow/queue';
 import { checkChunk, type CheckChunkDeps } from '../rescans/check-chunk.js';
 
 /**
- * Checks one chunk of a rescan. A chunk that fails on its last attempt fails the rescan (and,
- * through `failParentOnFailure`, its flow), so that nobody waits on it.
+ * Checks one chunk of a rescan. A chunk that fails on its last attempt fails the rescan at
+ * once, with its error; the other chunks then stop, and the parent closes the flow.
  */
 export function rescanChunkProcessor(deps: CheckChunkDeps): Processor<'rescan-chunk'> {
   return async (job) => {

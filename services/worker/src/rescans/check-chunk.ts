@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { PostFeatures } from '@undertow/detect';
-import type { ChunkFinish, ChunkStart, PostRecord, ScoreChange, Store } from '@undertow/store';
+import type { PatternScore } from '@undertow/core';
+import { DEFAULT_NUM_HASHES, DEFAULT_SHINGLE_SIZE, shingle, shingleSet, tokenize, type PostFeatures } from '@undertow/detect';
+import type { CandidateText, ChunkFinish, ChunkStart, PostRecord, ScoreChange, Store } from '@undertow/store';
 import type { Embeddings } from '../scoring/embeddings.js';
 import { matchableText } from '../scoring/score-posts.js';
 import type { RescanIndex, RescanIndexCache } from './rescan-index.js';
@@ -75,7 +76,7 @@ export async function checkChunk(deps: CheckChunkDeps, rescanId: string, chunk: 
   }
   const matched = performance.now();
 
-  const changes = candidates.size > 0 ? await rescore(deps, rescan, [...candidates], vectors, model) : [];
+  const changes = candidates.size > 0 ? await rescore(deps, rescan, [...candidates], { vectors, model, withResults }) : [];
   const scored = performance.now();
 
   const finish = await deps.store.rescans.finishChunk(work, {
@@ -93,18 +94,32 @@ export async function checkChunk(deps: CheckChunkDeps, rescanId: string, chunk: 
   return { ...finish, checked: posts.ids.length, candidates: candidates.size, attempt: work.attempt };
 }
 
-async function rescore(deps: CheckChunkDeps, rescan: RescanIndex, ids: string[], vectors: Map<string, Float32Array>, model: string | null): Promise<ScoreChange[]> {
-  const [records, stored] = await Promise.all([deps.store.posts.getManyByIds(ids), deps.store.scores.getMany(ids)]);
-  const scoredModel = model ?? deps.embeddings.model;
+/**
+ * Scores the candidates as live scoring would, and answers the posts whose stored results for
+ * the rescanned patterns change. Most candidates share no more than a common phrase with a
+ * passage and get no score: their stored score is not even read.
+ */
+async function rescore(
+  deps: CheckChunkDeps,
+  rescan: RescanIndex,
+  ids: string[],
+  known: { vectors: Map<string, Float32Array>; model: string | null; withResults: Set<string> },
+): Promise<ScoreChange[]> {
+  const scoredModel = known.model ?? deps.embeddings.model;
+  const fresh = new Map<string, PatternScore[]>();
+  for (const post of await deps.store.rescans.readCandidates(ids)) {
+    const content = rescan.index.score(featuresOf(rescan, post, known.vectors.get(post.id) ?? null, scoredModel));
+    if (content.length > 0 || known.withResults.has(post.id)) fresh.set(post.id, content);
+  }
+  if (fresh.size === 0) return [];
+  const stored = await deps.store.scores.getMany([...fresh.keys()]);
   const scoredAt = new Date().toISOString();
   const changes: ScoreChange[] = [];
-  for (const post of records) {
-    const old = stored.get(post.id);
+  for (const [postId, content] of fresh) {
+    const old = stored.get(postId);
     // Not scored yet: the post is still in the live pipeline, which scores it against every
     // current pattern; writing a partial score here would make live scoring skip it.
     if (!old) continue;
-    const features = rescan.index.postFeatures(textOf(post), post.urls, vectors.get(post.id) ?? null, scoredModel);
-    const content = rescan.index.score(features);
     const change = rescoreChange(old, combineWithBehaviour(content, old, rescan.patterns), rescan.versions, scoredModel, scoredAt);
     if (change) changes.push(change);
   }
@@ -131,6 +146,31 @@ function semanticHit(rescan: RescanIndex, vector: Float32Array, model: string): 
   return rescan.index.score({ ...NO_WORDS, embedding: vector, model }).length > 0;
 }
 
-function textOf(post: PostRecord): string {
+/**
+ * A candidate's features as live scoring computed them, from its text and stored fingerprints:
+ * words and shingles are recomputed (containment and spans need them), the stored MinHash
+ * signature, text hash and URL keys are reused.
+ */
+function featuresOf(rescan: RescanIndex, post: CandidateText, embedding: Float32Array | null, model: string): PostFeatures {
+  const text = textOf(post);
+  if (post.minhash?.length !== DEFAULT_NUM_HASHES) return rescan.index.postFeatures(text, post.urls, embedding, model);
+  const tokens = tokenize(text);
+  const words = tokens.map((t) => t.text);
+  const shingles = shingle(words, DEFAULT_SHINGLE_SIZE);
+  return {
+    tokens,
+    shingles,
+    shingleSet: shingleSet(shingles),
+    minhash: post.minhash,
+    text,
+    normalized: words.join(' '),
+    textHash: post.textHash,
+    urlKeys: post.urlKeys,
+    embedding,
+    model: embedding ? model : 'none',
+  };
+}
+
+function textOf(post: Pick<PostRecord, 'title' | 'text'>): string {
   return matchableText({ title: post.title ?? undefined, text: post.text });
 }

@@ -7,11 +7,28 @@ export interface TextToEmbed {
   text: string;
 }
 
+/** Where embeddings came from since the worker started, counted per text; for the metrics. */
+export interface EmbeddingLookups {
+  /** Found in the worker's memory cache. */
+  memory: number;
+  /** Found among the vectors stored in PostgreSQL. */
+  stored: number;
+  /** The same text earlier in the same call: embedded once, used twice. */
+  batch: number;
+  /** Embedded by the model. */
+  model: number;
+  modelCalls: number;
+  /** Milliseconds in the model (tokenize, run, pool). */
+  modelMs: number;
+}
+
 /**
  * Embeddings looked up in three places, cheapest first: the worker's memory, the stored
  * vectors in PostgreSQL (shared by every worker and reused by rescans), then the model.
  */
 export class Embeddings {
+  readonly lookups: EmbeddingLookups = { memory: 0, stored: 0, batch: 0, model: 0, modelCalls: 0, modelMs: 0 };
+
   constructor(
     private readonly deps: {
       provider: EmbeddingProvider | null;
@@ -42,6 +59,7 @@ export class Embeddings {
       if (cached) found.set(textHash, cached);
       else unseen.push(textHash);
     }
+    const fromMemory = found.size;
     if (unseen.length > 0) {
       const stored = await this.deps.repository.getMany(model, [...new Set(unseen)]);
       for (const [hash, vector] of stored) {
@@ -50,8 +68,15 @@ export class Embeddings {
       }
     }
     const missing = distinctMissing(items, found);
+    this.lookups.memory += fromMemory;
+    this.lookups.stored += found.size - fromMemory;
+    this.lookups.model += missing.length;
+    this.lookups.batch += items.length - found.size - missing.length;
     if (missing.length > 0) {
+      const started = performance.now();
       const vectors = await provider.embed(missing.map((item) => item.text));
+      this.lookups.modelMs += performance.now() - started;
+      this.lookups.modelCalls++;
       const entries = missing.map((item, i) => ({ textHash: item.textHash, vector: vectors[i]! }));
       for (const entry of entries) {
         found.set(entry.textHash, entry.vector);

@@ -3,6 +3,7 @@ import { postKey, tierRank, type PatternScore, type PostInput, type Score, type 
 import { SCORER_VERSION, behaviourParams, postFeatures, scoreWithBehaviour } from '@undertow/detect';
 import type { ScorePostPayload } from '@undertow/queue';
 import type { Store } from '@undertow/store';
+import type { WorkerMetrics } from '../metrics.js';
 import type { StoryStage } from '../stories/story-stage.js';
 import type { Embeddings } from './embeddings.js';
 import type { PatternIndexCache } from './pattern-index-cache.js';
@@ -15,6 +16,8 @@ export interface ScorePostsDeps {
   stories: Pick<StoryStage, 'join' | 'behaviour'>;
   reevaluator: Pick<StoryReevaluator, 'reevaluate'>;
   log: Logger;
+  /** Receives each batch's size and stage timings. */
+  metrics?: Pick<WorkerMetrics, 'observeBatch'>;
 }
 
 export interface ScoreOutcome {
@@ -124,6 +127,7 @@ export async function scorePosts(deps: ScorePostsDeps, payloads: readonly ScoreP
   if (firstChanged.size > 0) await deps.reevaluator.reevaluate([...firstChanged.keys()], new Set(ids));
   stages.lap('reevaluate');
   deps.log.debug({ posts: posts.length, scored: todo.length, ms: stages.laps }, 'batch scored');
+  deps.metrics?.observeBatch({ posts: posts.length, scored: todo.length, laps: stages.laps });
 
   const flagIdsByPost = new Map<string, string[]>();
   for (const flag of flags) flagIdsByPost.set(flag.postId, [...(flagIdsByPost.get(flag.postId) ?? []), flag.flagId]);
