@@ -17,7 +17,9 @@ import { LEAKED_MEMO, LEAKED_MEMO_TITLE } from '../../packages/cli/src/demo/inde
 import { Producer, QUEUES, QueueStats, createRedis, type QueueName } from '../../packages/queue/src/index.js';
 import { openStore, type Store } from '../../packages/store/src/index.js';
 import { generateBertModel } from '../support/bert-onnx.js';
+import pg from 'pg';
 import { createTestSchema, type TestSchema } from '../support/postgres.js';
+import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from '../support/redis-server.js';
 import { freePort } from '../support/services.js';
 
@@ -157,9 +159,33 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
-export async function startBenchStack(options: { memo?: boolean } = {}): Promise<BenchStack> {
+let privateServer: Promise<PrivatePostgres> | null = null;
+
+/**
+ * A fresh schema on the test server (TEST_DATABASE_URL); without one, on a PostgreSQL cluster
+ * of this process's own (initdb, stopped when the process exits).
+ */
+async function benchSchema(): Promise<TestSchema> {
   const schema = await createTestSchema();
-  if (!schema) throw new Error('the benches need PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test)');
+  if (schema) return schema;
+  privateServer ??= startPrivatePostgres();
+  const server = await privateServer;
+  const name = `bench_${randomBytes(6).toString('hex')}`;
+  const sql = async (statement: string) => {
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await sql(`CREATE SCHEMA ${name}`);
+  return { url: server.url, schema: name, drop: () => sql(`DROP SCHEMA IF EXISTS ${name} CASCADE`) };
+}
+
+export async function startBenchStack(options: { memo?: boolean } = {}): Promise<BenchStack> {
+  const schema = await benchSchema();
   // No AOF: the production config's `everysec` is not available here, and `always` would
   // measure the disk.
   const redis = await startPrivateRedis({ appendonly: false });

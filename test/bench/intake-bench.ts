@@ -14,14 +14,17 @@
  * the BullMQ side adds the same payload, job id and job options intake uses. Each figure is the
  * better of two rounds, run in the order baseline, intake, baseline, intake.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { PostInput } from '../../packages/core/src/index.js';
 import { JOBS, postJobId } from '../../packages/queue/src/index.js';
-import { cpuSeconds, machine, round, startBenchApi, startBenchStack, type BenchStack, type Machine } from './bench-stack.js';
+import { freePort } from '../support/services.js';
+import { REPO_ROOT, cpuSeconds, machine, round, startBenchApi, startBenchStack, type BenchStack, type Machine } from './bench-stack.js';
 
 export interface IntakeBenchOptions {
   seconds: number;
@@ -44,6 +47,12 @@ export interface IntakeFigure {
   ratio: number;
   /** Latency of intake's answers, ms. */
   intakeLatencyMs: { p50: number; p99: number };
+  /**
+   * The same requests against a bare Fastify route that parses the body and answers 202 with
+   * no auth, validation or Redis: what HTTP alone allows on this machine. Its ratio to BullMQ
+   * bounds any HTTP intake's.
+   */
+  bareHttpPostsPerSecond: number;
   /** CPU milliseconds per 1,000 posts, by process, in the better intake round and the BullMQ round after it. */
   cpuMsPer1000Posts: { intake: Record<string, number>; bullmq: Record<string, number> };
 }
@@ -79,6 +88,7 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
     options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
   );
   const figures: IntakeFigure[] = [];
+  const bare = await startBareHttp();
   try {
     for (const mode of options.modes ?? (['single', 'batch'] as const)) {
       const postsPerRequest = mode === 'single' ? 1 : 1000;
@@ -93,6 +103,7 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
         const http = await measureCpu(processes, () => intakeRequests(intake.url, stack.submitterKey, `intake-${tag}`, postsPerRequest, inFlight, options.seconds));
         if (http.postsPerSecond > best.postsPerSecond) best = http;
       }
+      const floor = await intakeRequests(bare.url, 'none', `bare-${mode}`, postsPerRequest, inFlight, options.seconds);
       const figure: IntakeFigure = {
         mode,
         postsPerRequest,
@@ -101,20 +112,59 @@ export async function runIntakeBench(options: IntakeBenchOptions): Promise<Intak
         bullmqPostsPerSecond: round(bullmq.postsPerSecond),
         ratio: round(best.postsPerSecond / bullmq.postsPerSecond, 2),
         intakeLatencyMs: { p50: best.p50, p99: best.p99 },
+        bareHttpPostsPerSecond: round(floor.postsPerSecond),
         cpuMsPer1000Posts: { intake: best.cpu, bullmq: bullmq.cpu },
       };
       figures.push(figure);
       log(
         `intake ${mode} (${postsPerRequest} post${postsPerRequest > 1 ? 's' : ''}/request, ${inFlight} in flight): intake ${figure.intakePostsPerSecond} posts/s, ` +
           `BullMQ ${mode === 'single' ? 'add' : 'addBulk'} ${figure.bullmqPostsPerSecond} posts/s → ${figure.ratio} (intake p50 ${best.p50} ms, p99 ${best.p99} ms); ` +
+          `bare Fastify ${figure.bareHttpPostsPerSecond} posts/s (bound ${round(figure.bareHttpPostsPerSecond / figure.bullmqPostsPerSecond, 2)}); ` +
           `CPU ms per 1,000 posts: intake ${JSON.stringify(best.cpu)}, BullMQ ${JSON.stringify(bullmq.cpu)}`,
       );
     }
   } finally {
+    await bare.stop();
     await intake.stop();
     await stack.close();
   }
   return { machine: machine(), seconds: options.seconds, figures };
+}
+
+/** The HTTP floor: Fastify in its own process, a POST route that parses JSON and answers 202. */
+async function startBareHttp(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const script = `
+    import Fastify from 'fastify';
+    const app = Fastify({ bodyLimit: 16 * 1024 * 1024 });
+    app.post('/v1/posts', async (request, reply) => {
+      const body = request.body;
+      const accepted = Array.isArray(body.posts) ? body.posts.length : 1;
+      return reply.status(202).send({ accepted, duplicates: 0, rejected: 0 });
+    });
+    await app.listen({ host: '127.0.0.1', port: ${port} });
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      await fetch(url);
+      break;
+    } catch {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error('the bare Fastify server did not start');
+      await sleep(50);
+    }
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /** Runs a phase and adds the CPU each process spent on it, per 1,000 posts. */

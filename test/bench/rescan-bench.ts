@@ -48,6 +48,7 @@ export interface RescanBenchOptions {
 }
 
 export interface RescanBenchResult {
+  /** 1-minute load averages when the rescan started and ended: other work on the machine skews the figures. */
   machine: { cpus: number; model: string; loadAverageBefore: number; loadAverageAfter: number };
   options: Omit<RescanBenchOptions, 'log' | 'databaseUrl'>;
   generateSeconds: number;
@@ -85,7 +86,6 @@ export const DEFAULT_RESCAN_BENCH: Omit<RescanBenchOptions, 'databaseUrl'> = {
 export async function runRescanBench(options: RescanBenchOptions): Promise<RescanBenchResult> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const schema = `bench_rescan_${randomBytes(4).toString('hex')}`;
-  const loadAverageBefore = loadavg()[0]!;
   const store = await openStore({ url: options.databaseUrl, schema, poolSize: 4 });
   const redis = await startPrivateRedis({ appendonly: false });
   const workers: ChildProcess[] = [];
@@ -108,11 +108,15 @@ export async function runRescanBench(options: RescanBenchOptions): Promise<Resca
       RESCAN_CHUNK_SIZE: String(options.chunkSize),
       RESCAN_CONCURRENCY: String(options.concurrency),
       RESCAN_RECENT_DAYS: '30',
+      // Several workers on one machine: each serves its metrics on a port of its own.
+      WORKER_METRICS_PORT: '0',
     };
     for (let i = 0; i < options.workers; i++) workers.push(startWorker(env));
     // Workers are up once they have opened their queues; a queued job waits for them anyway.
     await sleep(2000);
 
+    // The machine may be shared: the load when the rescan starts and ends says how much.
+    const loadAverageBefore = loadavg()[0]!;
     log(`adding "${LEAKED_MEMO_TITLE}" as a document pattern; the worker indexes it and rescans the last 30 days…`);
     const pattern = await store.patterns.create({ kind: 'document', name: LEAKED_MEMO_TITLE, text: LEAKED_MEMO, tags: ['T0089'] });
     const queue = createRedis(redis.url);

@@ -100,6 +100,7 @@ describe.skipIf(!schema)('rescans (three services, real PostgreSQL, private Redi
       RESCAN_CHUNK_SIZE: '50',
       // A killed worker's chunk is taken over after 2 s instead of 30.
       WORKER_LOCK_MS: '2000',
+      WORKER_METRICS_PORT: '0',
     };
     intake = `http://127.0.0.1:${intakePort}`;
     results = `http://127.0.0.1:${resultsPort}`;

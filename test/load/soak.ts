@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { PostInput } from '@undertow/core';
-import { countScored, faultStream, reconcile, startFaultStack, waitForDrain, type FaultStack } from '../faults/fault-stack.js';
+import { editedQuote, memoParagraphs, seededRandom } from '@undertow/cli';
+import { countScored, reconcile, startFaultStack, waitForDrain, type FaultStack } from '../faults/fault-stack.js';
 import { ensureTinyModel } from '../support/model-fixture.js';
 import { submitWithRetries, type SubmitReport } from '../support/retrying-submitter.js';
 
@@ -60,13 +61,46 @@ interface Sample {
   redisMB: number;
 }
 
-/** A post for slot `n`: the demo stream's texts (some carry the memo), with ids and times of their own. */
+const WORDS = `river morning council budget school garden library station market weather bridge harbour
+festival league train bakery museum hospital winter summer election village county ferry coffee
+bicycle football cinema theatre orchestra recipe lentil tomato strawberry harvest rainfall lighthouse
+teacher student nurse driver farmer painter author reader runner climber sailor neighbour volunteer
+opened closed delayed finished started cancelled moved painted repaired announced visited cooked read
+wrote played sang won lost planted watered built crossed bought sold found missed caught watched
+quietly early late slowly finally again today yesterday tonight weekend everyone nobody somebody
+new old quiet busy bright cold warm wet dry long short small large local annual weekly free open
+north south east west upper lower central coastal inland rural urban historic modern wooden stone`
+  .split(/\s+/)
+  .filter(Boolean);
+
+/**
+ * The soak's stream, post by post, the same every run: everyday posts of random words (so
+ * they share no material and form no stories), 1% quoting the memo from burner accounts, and
+ * 3% taking part in short coordinated campaigns (a new text every 1,000 posts, posted by young
+ * accounts), so that content, story and behaviour flags are all raised at a steady rate.
+ */
 function postSource(): (n: number) => PostInput {
-  const pool = faultStream(SOURCE, 5_000, 50).posts;
+  const random = seededRandom(11);
+  const paragraphs = memoParagraphs();
   const start = Date.parse('2026-10-21T09:00:00Z');
+  const words = (count: number) => Array.from({ length: count }, () => WORDS[Math.floor(random() * WORDS.length)]!).join(' ');
+  let campaign = '';
   return (n) => {
-    const base = pool[n % pool.length]!;
-    return { ...base, externalId: `soak-${String(n).padStart(8, '0')}`, createdAt: new Date(start + n * 1_000).toISOString() };
+    const createdAt = new Date(start + n * 1_000).toISOString();
+    const young = new Date(start + n * 1_000 - 2 * 86_400_000).toISOString();
+    if (n % 1_000 === 0) campaign = words(25);
+    const roll = random();
+    const common = { source: SOURCE, externalId: `soak-${String(n).padStart(8, '0')}`, createdAt };
+    if (roll < 0.01) {
+      const text = editedQuote(paragraphs[Math.floor(random() * paragraphs.length)]!, random);
+      return { ...common, author: { id: `burner-${n}`, createdAt: young, followers: 2 }, community: `r/c${n % 7}`, text };
+    }
+    if (roll < 0.04) {
+      const text = campaign.split(' ').filter(() => random() > 0.05).join(' ');
+      return { ...common, author: { id: `campaign-${n}`, createdAt: young, followers: 5 }, community: `r/c${n % 11}`, text };
+    }
+    const author = Math.floor(random() * 5_000);
+    return { ...common, author: { id: `user-${author}`, createdAt: '2015-03-01T00:00:00Z', followers: 100 + author }, community: `r/c${author % 50}`, text: `${words(20 + Math.floor(random() * 20))} #${n.toString(36)}` };
   };
 }
 
@@ -155,6 +189,13 @@ async function main(): Promise<void> {
   }
   console.log(`soak: starting results, intake and ${workers} worker(s) on a private Redis and PostgreSQL (model: ${args.model})`);
   const stack = await startFaultStack({ workers, env });
+  // Interrupted: stop what this run started (services, Redis, the PostgreSQL cluster) first.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`soak: ${signal}: stopping`);
+      void stack.stop().finally(() => process.exit(130));
+    });
+  }
   let failed = false;
   try {
     await stack.addMemoPattern();

@@ -91,7 +91,8 @@ export interface Config {
     dtype: 'fp32' | 'q8';
     /** ONNX Runtime intra-op threads. Default: the number of cores. */
     threads: number;
-    maxTokens: number;
+    /** Tokens a text is truncated to; null: the model's own limit, at most 256. */
+    maxTokens: number | null;
     /** Set MODEL=none to run without semantic matching. */
     enabled: boolean;
   };
@@ -170,7 +171,7 @@ export function loadConfig(env: Env = process.env, cores = defaultCores()): Read
       name: read.string('MODEL_NAME', 'all-MiniLM-L6-v2'),
       dtype: read.oneOf('MODEL_DTYPE', ['fp32', 'q8'] as const, 'q8'),
       threads: read.int('MODEL_THREADS', cores, 1, 256),
-      maxTokens: read.int('MODEL_MAX_TOKENS', 256, 8, 512),
+      maxTokens: read.optional('MODEL_MAX_TOKENS') === null ? null : read.int('MODEL_MAX_TOKENS', 256, 8, 512),
       enabled: read.optional('MODEL') !== 'none',
     },
   };

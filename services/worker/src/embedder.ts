@@ -26,7 +26,7 @@ export async function loadEmbedder(config: Readonly<Config>['model'], log: Logge
     modelName: config.name,
     dtype: config.dtype,
     threads: config.threads,
-    maxTokens: config.maxTokens,
+    ...(config.maxTokens === null ? {} : { maxTokens: config.maxTokens }),
   });
   log.info({ model: provider.modelId, dimensions: provider.dimensions, maxTokens: provider.maxTokens, threads: config.threads }, 'embedding model loaded');
   return provider;

@@ -8,7 +8,7 @@ import { createStore, openDatabase, type Database } from '@undertow/store';
 import { loadEmbedder } from './embedder.js';
 import { WorkerMetrics, serveMetrics } from './metrics.js';
 import { applyEngagementProcessor } from './processors/apply-engagement.js';
-import { indexPatternProcessor } from './processors/index-pattern.js';
+import { indexPatternProcessor, passageOptionsFor } from './processors/index-pattern.js';
 import { rescanProcessor } from './processors/rescan.js';
 import { rescanChunkProcessor } from './processors/rescan-chunk.js';
 import { AutomaticRescans } from './rescans/automatic-rescans.js';
@@ -69,7 +69,7 @@ export async function startWorker(config: Readonly<Config>, log: Logger, deps: W
     processors: {
       'score-post': scorePostProcessor({ store, embeddings, patterns, stories, reevaluator, log, metrics }, { size: config.worker.batchSize, waitMs: config.worker.batchWaitMs }),
       'apply-engagement': applyEngagementProcessor({ store, reevaluator }),
-      'index-pattern': indexPatternProcessor({ store, embeddings, clock, rescans: automaticRescans, log }),
+      'index-pattern': indexPatternProcessor({ store, embeddings, clock, rescans: automaticRescans, passages: passageOptionsFor(provider?.maxTokens), log }),
       rescan: rescanProcessor({ store, log }),
       'rescan-chunk': rescanChunkProcessor({ store, embeddings, indexes: rescanIndexes, log }),
     },
