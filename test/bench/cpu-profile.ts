@@ -25,8 +25,10 @@ interface CpuProfile {
 }
 
 export interface ProfileSummary {
-  /** Wall time the profile covers, ms. */
+  /** Wall time the summary covers, ms. */
   totalMs: number;
+  /** Whether only a window of the profile was summarised (the timed run), or all of it. */
+  windowed: boolean;
   /** Self time per component, ms, largest first. */
   components: { component: string; ms: number; share: number }[];
   /** Self time per function, ms, largest first. */
@@ -54,11 +56,24 @@ export function componentOf(frame: ProfileNode['callFrame']): string {
   return 'other';
 }
 
-export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary {
+/**
+ * `window` (µs on the monotonic clock V8 stamps profiles with, as `process.hrtime` reads it)
+ * keeps only the samples taken in it, e.g. the timed run without start-up and warm-up; a window
+ * outside the profile is ignored.
+ */
+export function summarizeProfile(profile: CpuProfile, top = 15, window?: { startUs: number; endUs: number }): ProfileSummary {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const windowed = window !== undefined && window.startUs >= profile.startTime && window.endUs <= profile.endTime && window.endUs > window.startUs;
+  const from = windowed ? window.startUs : profile.startTime;
+  const to = windowed ? window.endUs : profile.endTime;
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const totalUs = Math.max(1, profile.endTime - profile.startTime);
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at >= from && at <= to) selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
+  const totalUs = Math.max(1, to - from);
   const components = new Map<string, number>();
   const frames = new Map<string, { component: string; us: number }>();
   for (const [id, us] of selfUs) {
@@ -75,6 +90,7 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
   const share = (us: number) => Math.round((us / totalUs) * 1000) / 10;
   return {
     totalMs: ms(totalUs),
+    windowed,
     components: [...components].sort((a, b) => b[1] - a[1]).map(([component, us]) => ({ component, ms: ms(us), share: share(us) })),
     frames: [...frames]
       .sort((a, b) => b[1].us - a[1].us)
@@ -83,12 +99,14 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
   };
 }
 
-export async function summarizeProfileFile(path: string, top = 15): Promise<ProfileSummary> {
-  return summarizeProfile(JSON.parse(await readFile(path, 'utf8')) as CpuProfile, top);
+export async function summarizeProfileFile(path: string, top = 15, window?: { startUs: number; endUs: number }): Promise<ProfileSummary> {
+  return summarizeProfile(JSON.parse(await readFile(path, 'utf8')) as CpuProfile, top, window);
 }
 
-export function formatProfile(summary: ProfileSummary): string {
-  const lines = [`profile of ${(summary.totalMs / 1000).toFixed(1)} s of the worker's main thread`, '', '| component | self time | share |', '|---|---:|---:|'];
+export function formatProfile(summary: ProfileSummary, thread = "the worker's main thread"): string {
+  const lines = [
+    `${(summary.totalMs / 1000).toFixed(1)} s of ${thread} (${summary.windowed ? 'the timed run only' : 'the whole process, start-up included'}); self time:`,
+    '', '| component | self time | share |', '|---|---:|---:|'];
   for (const c of summary.components) lines.push(`| ${c.component} | ${(c.ms / 1000).toFixed(2)} s | ${c.share}% |`);
   lines.push('', '| function | component | self time | share |', '|---|---|---:|---:|');
   for (const f of summary.frames) lines.push(`| \`${f.frame}\` | ${f.component} | ${(f.ms / 1000).toFixed(2)} s | ${f.share}% |`);

@@ -4,9 +4,9 @@
  *
  *   tsx test/bench/scale-out-bench.ts [--dtype q8] [--tokens 32] [--posts 512] [--json bench-results/scale-out.json]
  *
- * Configurations: one worker with MODEL_THREADS=cores; two workers with MODEL_THREADS=cores
- * each (oversubscribed); two workers with MODEL_THREADS=cores/2 each (the cores split between
- * them).
+ * Configurations: one worker with MODEL_THREADS=1 (the default); one with a thread per core;
+ * two workers with one thread each; two with cores/2 each (on 2 cores, the same as the row
+ * before, and left out).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -27,7 +27,7 @@ export interface ScaleOutRow {
   workers: number;
   threadsPerWorker: number;
   postsPerSecond: number;
-  /** Against one worker with every core. */
+  /** Against one worker with the default MODEL_THREADS=1. */
   speedup: number;
 }
 
@@ -48,10 +48,11 @@ export async function runScaleOutBench(options: ScaleOutBenchOptions): Promise<S
   const texts = all.slice(WORKER_BATCH_SIZE * 2);
   const cores = availableParallelism();
   const configurations = [
+    { workers: 1, threadsPerWorker: 1 },
     { workers: 1, threadsPerWorker: cores },
-    { workers: 2, threadsPerWorker: cores },
+    { workers: 2, threadsPerWorker: 1 },
     { workers: 2, threadsPerWorker: Math.max(1, Math.floor(cores / 2)) },
-  ];
+  ].filter((c, i, all) => all.findIndex((d) => d.workers === c.workers && d.threadsPerWorker === c.threadsPerWorker) === i);
   const rows: ScaleOutRow[] = [];
   for (const { workers, threadsPerWorker } of configurations) {
     const run = await timePipeline(model, { dtype: options.dtype, threads: threadsPerWorker, warmUp, texts, workers });

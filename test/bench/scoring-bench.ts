@@ -91,13 +91,15 @@ export interface ScoringCell {
   loadAverage: number;
 }
 
+export type ThreadProfile = ProfileSummary & { thread: string };
+
 export interface ScoringBenchResult {
   machine: Machine;
   model: { name: string; tokenizer: string };
   workerBatchSize: number;
   providerBatchSize: number;
   cells: ScoringCell[];
-  profile: (ProfileSummary & { cell: string }) | null;
+  profile: { cell: string; threads: ThreadProfile[] } | null;
 }
 
 export async function runScoringBench(options: ScoringBenchOptions): Promise<ScoringBenchResult> {
@@ -165,11 +167,19 @@ export async function runScoringBench(options: ScoringBenchOptions): Promise<Sco
           await rm(dir, { recursive: true, force: true });
           await mkdir(dir, { recursive: true });
           const profiled = await timePipeline(model, { dtype, threads, warmUp, texts, profileDir: dir });
-          const file = (await readdir(dir)).find((f) => f.endsWith('.cpuprofile'));
-          if (!file) throw new Error(`the worker wrote no .cpuprofile into ${dir}`);
-          const summary = await summarizeProfileFile(join(dir, file), 20);
-          profile = { cell: `${dtype}, ~${targetTokens} tokens, ${threads} threads, ${texts.length} posts (${round(texts.length / profiled.seconds)} posts/s under the profiler)`, ...summary };
-          log(`profile: ${summary.components.map((c) => `${c.component} ${c.share}%`).join(', ')}`);
+          // One file per thread: CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile; thread 0 is the main thread.
+          const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort();
+          if (files.length === 0) throw new Error(`the worker wrote no .cpuprofile into ${dir}`);
+          const perThread: ThreadProfile[] = [];
+          for (const file of files) {
+            const threadId = Number(file.split('.').at(-3));
+            perThread.push({ thread: threadId === 0 ? 'main thread' : `thread ${threadId} (model)`, ...(await summarizeProfileFile(join(dir, file), 20, profiled.window)) });
+          }
+          profile = {
+            cell: `${dtype}, ~${targetTokens} tokens, MODEL_THREADS=${threads}, ${texts.length} posts, ${round(texts.length / profiled.seconds)} posts/s under the profiler`,
+            threads: perThread,
+          };
+          for (const t of perThread) log(`profile, ${t.thread}: ${t.components.map((c) => `${c.component} ${c.share}%`).join(', ')}`);
           if (!options.profileDir) await rm(dir, { recursive: true, force: true });
         }
       }
@@ -238,6 +248,8 @@ async function runCall(session: ort.InferenceSession, call: number[][], padId: n
 
 export interface PipelineRun {
   seconds: number;
+  /** The timed run on the monotonic clock, µs, to cut a CPU profile to it. */
+  window: { startUs: number; endUs: number };
   /** CPU seconds over the timed run, summed over worker processes, and redis-server's. */
   cpuSeconds: { worker: number; redis: number };
   stagesMsPerPost: Record<string, number>;
@@ -272,10 +284,13 @@ export async function timePipeline(
     await enqueueAll(stack, benchPosts('bench', run.texts));
     const cpuOf = () => ({ worker: workers.reduce((sum, w) => sum + cpuSeconds(w.pid), 0), redis: cpuSeconds(stack.redis.process.pid!) });
     const cpuBefore = cpuOf();
+    const micros = () => Number(process.hrtime.bigint() / 1000n);
+    const startUs = micros();
     const started = performance.now();
     await score.resume();
     await waitDrained(stack, workers, undefined, 900_000, 20);
     const seconds = (performance.now() - started) / 1000;
+    const endUs = micros();
     const cpuAfter = cpuOf();
     const cpu = { worker: cpuAfter.worker - cpuBefore.worker, redis: cpuAfter.redis - cpuBefore.redis };
     const after = await Promise.all(workers.map((w) => scrapeMetrics(w.metricsUrl)));
@@ -290,7 +305,7 @@ export async function timePipeline(
     }
     const modelMsPerPost = round((delta('undertow_model_seconds_total') * 1000) / run.texts.length, 2);
     const memory = processMemory(workers[0]!.pid);
-    return { seconds, cpuSeconds: cpu, stagesMsPerPost, modelMsPerPost, memory };
+    return { seconds, window: { startUs, endUs }, cpuSeconds: cpu, stagesMsPerPost, modelMsPerPost, memory };
   } finally {
     for (const worker of workers) await worker.stop();
     await stack.close();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LEAKED_MEMO, demoStream, startProduct, type RunningProduct } from '@undertow/cli';
+import { LEAKED_MEMO, demoStream, memoParagraphs, startProduct, type RunningProduct } from '@undertow/cli';
 import { loadConfig } from '@undertow/config';
 import { rescanCommand } from '../../packages/cli/src/commands/rescan.js';
 import { call, waitUntil } from '../support/http.js';
@@ -30,6 +30,7 @@ describe('rescans in one process (PGlite)', () => {
       MODEL: 'none',
       UNDERTOW_ADMIN_KEY: ADMIN_KEY,
       RESCAN_CHUNK_SIZE: '25',
+      WORKER_METRICS_PORT: '0',
     });
     product = await startProduct(config, pino({ level: 'warn' }));
   }, 60_000);
@@ -91,4 +92,27 @@ describe('rescans in one process (PGlite)', () => {
     expect(output).toMatch(/rescan \d+ started: 120 posts against 1 pattern/);
     expect(output).toMatch(/rescan \d+ completed: 120 of 120 posts checked .*newly flagged 0, no longer flagged 0/);
   }, 120_000);
+
+  it('two patterns added at once are both rescanned over the same posts, neither undoing the other', async () => {
+    const paragraphs = memoParagraphs();
+    const ranges = [
+      [0, 5],
+      [2, 9],
+    ] as const;
+    const ids: string[] = [];
+    for (const [from, to] of ranges) {
+      const created = await call(product.resultsUrl, 'POST', '/v1/patterns', { kind: 'document', name: `memo ${from}-${to}`, text: paragraphs.slice(from, to).join('\n\n') }, admin);
+      expect(created.status).toBe(201);
+      ids.push(created.body.id);
+    }
+    await waitUntil(async () => {
+      const listed = await call(product.resultsUrl, 'GET', '/v1/rescans?state=completed', undefined, admin);
+      return ids.every((id) => listed.body.items.some((r: { patterns: { id: string }[] }) => r.patterns[0]?.id === id));
+    }, 'both rescans to complete', 60_000);
+    for (const [i, [from, to]] of ranges.entries()) {
+      const expected = [...stream.carriers].filter(([, paragraph]) => paragraph >= from && paragraph < to).map(([externalId]) => externalId);
+      const flags = await call(product.resultsUrl, 'GET', `/v1/flags?patternId=${ids[i]}&limit=100`, undefined, admin);
+      expect(flags.body.items.map((f: { post: { externalId: string } }) => f.post.externalId).sort()).toEqual(expected.sort());
+    }
+  }, 90_000);
 });

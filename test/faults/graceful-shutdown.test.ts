@@ -4,8 +4,10 @@ import { submitWithRetries } from '../support/retrying-submitter.js';
 import { faultStream, sleep, startFaultStack, waitForScored, type FaultStack } from './fault-stack.js';
 import { expectNothingLost } from './nothing-lost.js';
 
-/** How long a service may take to stop on SIGTERM. */
+/** How long a service may take to stop on SIGTERM when everything it needs is up. */
 const STOP_WITHIN_MS = 15_000;
+/** The services' own deadline for a stop that cannot finish (services/{worker,intake}/src/main.ts). */
+const STOP_DEADLINE_MS = 30_000;
 
 describe('SIGTERM: stop intake, drain workers, close connections, lose nothing', () => {
   let stack: FaultStack;
@@ -72,6 +74,28 @@ describe('SIGTERM: stop intake, drain workers, close connections, lose nothing',
       // connection while it closes is refused with 503 (and retried); none fails with a 500.
       expect(Object.keys(submitted.retries).filter((cause) => /^5\d\d$/.test(cause) && cause !== '503')).toEqual([]);
       await expectNothingLost(stack, 'intake-sigterm', stream, submitted, { stoppedInMs });
+    } catch (error) {
+      console.error(stack.dump());
+      throw error;
+    }
+  });
+
+  it('a worker told to stop while Redis is down exits within its deadline; its jobs come back', async () => {
+    const stream = faultStream('sigterm-no-redis', 2000);
+    try {
+      const submitting = submitWithRetries(stack.intakeUrl, stream.posts, { headers: stack.headers, batchSize: 50, pauseMs: 5 });
+      await waitForScored(stack, 'sigterm-no-redis', 200);
+      await stack.redis.kill();
+      const worker = stack.workers.at(-1)!;
+      const started = Date.now();
+      await worker.kill('SIGTERM');
+      const stoppedInMs = Date.now() - started;
+      // It could not finish (or give back) what it held without Redis, and did not wait forever.
+      expect(stoppedInMs).toBeLessThan(STOP_DEADLINE_MS + 5_000);
+      expect(worker.output()).toMatch(/did not finish in time/);
+      await stack.redis.restart();
+      await stack.startWorker();
+      await expectNothingLost(stack, 'worker-sigterm-redis-down', stream, await submitting, { stoppedInMs, exitCode: worker.child.exitCode });
     } catch (error) {
       console.error(stack.dump());
       throw error;

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 /** The whole configuration, parsed once from the environment and frozen. */
@@ -89,7 +88,11 @@ export interface Config {
     dir: string;
     name: string;
     dtype: 'fp32' | 'q8';
-    /** ONNX Runtime intra-op threads. Default: the number of cores. */
+    /**
+     * `MODEL_THREADS`: ONNX Runtime intra-op threads per worker process. Default 1: measured
+     * faster than one per core, as idle pool threads spin on cores the worker, Redis and
+     * PostgreSQL need (docs/benchmarks.md); use more cores by running more worker processes.
+     */
     threads: number;
     /** Tokens a text is truncated to; null: the model's own limit, at most 256. */
     maxTokens: number | null;
@@ -107,7 +110,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env, cores = defaultCores()): Readonly<Config> {
+export function loadConfig(env: Env = process.env): Readonly<Config> {
   const read = reader(env);
   const dataDir = resolve(read.string('DATA_DIR', './data'));
   const redisUrl = env['REDIS_URL']?.trim();
@@ -170,7 +173,7 @@ export function loadConfig(env: Env = process.env, cores = defaultCores()): Read
       dir: resolve(read.string('MODEL_DIR', './models')),
       name: read.string('MODEL_NAME', 'all-MiniLM-L6-v2'),
       dtype: read.oneOf('MODEL_DTYPE', ['fp32', 'q8'] as const, 'q8'),
-      threads: read.int('MODEL_THREADS', cores, 1, 256),
+      threads: read.int('MODEL_THREADS', 1, 1, 256),
       maxTokens: read.optional('MODEL_MAX_TOKENS') === null ? null : read.int('MODEL_MAX_TOKENS', 256, 8, 512),
       enabled: read.optional('MODEL') !== 'none',
     },
@@ -186,10 +189,6 @@ export function loadConfig(env: Env = process.env, cores = defaultCores()): Read
     throw new ConfigError('RESULTS_PORT', 'must differ from INTAKE_PORT');
   }
   return deepFreeze(config);
-}
-
-function defaultCores(): number {
-  return Math.max(1, availableParallelism());
 }
 
 function checkRedisUrl(url: string): string {

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '@undertow/config';
-import { loadTransformersProvider, type EmbeddingProvider } from '@undertow/embed';
+import type { EmbeddingProvider } from '@undertow/embed';
+import { ThreadedEmbeddingProvider } from './threaded-embedder.js';
 
 /**
  * Loads the local embedding model, or returns null — loudly — when there is none: the product
@@ -21,7 +22,8 @@ export async function loadEmbedder(config: Readonly<Config>['model'], log: Logge
     );
     return null;
   }
-  const provider = await loadTransformersProvider({
+  // On a thread of its own, so that the model never waits for the rest of the pipeline.
+  const provider = await ThreadedEmbeddingProvider.start({
     modelDir: config.dir,
     modelName: config.name,
     dtype: config.dtype,

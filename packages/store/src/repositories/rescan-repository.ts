@@ -111,7 +111,7 @@ export interface PatternTransition {
 /** A post whose stored score the rescan changes. */
 export interface ScoreChange {
   score: Score;
-  /** `scoredAt` of the stored score the change was computed from; the change is dropped if that score was replaced since. */
+  /** `scoredAt` of the stored score the change was computed from; see `ChunkFinish` `stale`. */
   replaces: string;
   transitions: PatternTransition[];
   storyId?: string | null;
@@ -130,7 +130,13 @@ export type ChunkFinish =
   /** Another attempt finished the chunk first: nothing was written. */
   | { status: 'already-done' }
   /** The rescan was cancelled or failed meanwhile: nothing was written. */
-  | { status: 'stopped' };
+  | { status: 'stopped' }
+  /**
+   * Live scoring (or another rescan) replaced the stored scores of these posts since the
+   * changes were computed from them: nothing was written. Recompute their changes from the
+   * scores now stored and finish again.
+   */
+  | { status: 'stale'; postIds: string[] };
 
 interface RescanRow {
   id: string;
@@ -181,6 +187,13 @@ const LIVE_STATES = `('queued', 'running')`;
 
 /** Thrown inside a chunk's transaction to roll it back when its rescan stopped. */
 class RescanStopped extends Error {}
+
+/** Thrown inside a chunk's transaction to roll it back when changes were computed from replaced scores. */
+class StaleScores extends Error {
+  constructor(readonly postIds: string[]) {
+    super(`stored scores of ${postIds.length} posts were replaced`);
+  }
+}
 
 /**
  * Rescans, their chunks and the writes of a checked chunk. A rescan is planned in one
@@ -459,11 +472,12 @@ export class RescanRepository {
   }
 
   /**
-   * Writes a checked chunk in one transaction: marks it done (unless another attempt did),
-   * replaces the changed scores (unless live scoring replaced one since it was read), opens
-   * or rescores the flags that reach a tier (events by `rescan:<id>`), records a `rescored`
-   * event with `toTier: none` on flags that no longer reach one, and adds to the rescan's
-   * counters (unless it stopped meanwhile, which rolls everything back).
+   * Writes a checked chunk in one transaction: marks it done, replaces the changed scores,
+   * opens or rescores the flags that reach a tier (events by `rescan:<id>`), records a
+   * `rescored` event with `toTier: none` on flags that no longer reach one, and adds to the
+   * rescan's counters. Writes nothing when another attempt finished the chunk first, when the
+   * rescan stopped meanwhile, or when a changed post's stored score was replaced since it was
+   * read (`stale`: the caller recomputes those posts and tries again).
    */
   async finishChunk(work: Pick<ChunkWork, 'rescanId' | 'chunk'>, result: ChunkResult): Promise<ChunkFinish> {
     const actor = `rescan:${work.rescanId}`;
@@ -477,11 +491,13 @@ export class RescanRepository {
         );
         if (!chunk) return { status: 'already-done' } as const;
 
-        const kept = await keepUnreplaced(tx, result.changes);
+        const stale = await replacedSince(tx, result.changes);
+        if (stale.length > 0) throw new StaleScores(stale);
+        const kept = result.changes;
         if (kept.length > 0) await replaceScores(tx, kept);
         const { newlyFlagged, noLongerFlagged } = await writeFlags(tx, this.db.driver, kept, actor, work.rescanId);
 
-        const stats = { ...result.stats, writeMs: Math.round(performance.now() - started), dropped: result.changes.length - kept.length };
+        const stats = { ...result.stats, writeMs: Math.round(performance.now() - started) };
         await tx.query(
           `UPDATE rescan_chunks SET newly_flagged = $3, no_longer_flagged = $4, rescored = $5, stats = $6::jsonb
            WHERE rescan_id = $1 AND idx = $2`,
@@ -499,6 +515,7 @@ export class RescanRepository {
       });
     } catch (error) {
       if (error instanceof RescanStopped) return { status: 'stopped' };
+      if (error instanceof StaleScores) return { status: 'stale', postIds: error.postIds };
       throw error;
     }
   }
@@ -564,18 +581,18 @@ function timeRange(from: string | null, to: string | null, firstParam: number): 
 }
 
 /**
- * The changes whose stored score is still the one they were computed from, with those rows
- * locked: live scoring may have re-scored a post since the chunk read it, and its newer score
- * must not be overwritten by an older view.
+ * The posts whose stored score is no longer the one their change was computed from, with every
+ * changed post's score row locked until the transaction ends: live scoring may have re-scored
+ * a post since the chunk read it, and writing a view older than that would undo its work.
  */
-async function keepUnreplaced(tx: Queryable, changes: readonly ScoreChange[]): Promise<ScoreChange[]> {
+async function replacedSince(tx: Queryable, changes: readonly ScoreChange[]): Promise<string[]> {
   if (changes.length === 0) return [];
   const rows = await tx.query<{ post_id: string; scored_at: Date }>(
     `SELECT post_id, scored_at FROM scores WHERE post_id = ANY($1::bigint[]) ORDER BY post_id FOR UPDATE`,
     [changes.map((c) => c.score.postId)],
   );
   const stored = new Map(rows.map((r) => [r.post_id, isoString(r.scored_at)]));
-  return changes.filter((c) => stored.get(c.score.postId) === c.replaces);
+  return changes.filter((c) => stored.get(c.score.postId) !== c.replaces).map((c) => c.score.postId);
 }
 
 async function replaceScores(tx: Queryable, changes: readonly ScoreChange[]): Promise<void> {

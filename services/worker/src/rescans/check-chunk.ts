@@ -76,41 +76,59 @@ export async function checkChunk(deps: CheckChunkDeps, rescanId: string, chunk: 
   }
   const matched = performance.now();
 
-  const changes = candidates.size > 0 ? await rescore(deps, rescan, [...candidates], { vectors, model, withResults }) : [];
+  const scoredModel = model ?? deps.embeddings.model;
+  const fresh = candidates.size > 0 ? await scoreCandidates(deps, rescan, [...candidates], { vectors, model: scoredModel, withResults }) : new Map<string, PatternScore[]>();
+  let changes = await changesOf(deps, rescan, fresh, scoredModel);
   const scored = performance.now();
 
-  const finish = await deps.store.rescans.finishChunk(work, {
-    checked: posts.ids.length,
-    changes,
-    stats: {
-      readMs: Math.round(read - began),
-      matchMs: Math.round(matched - read),
-      scoreMs: Math.round(scored - matched),
-      candidates: candidates.size,
-      embedded,
-      changed: changes.length,
-    },
-  });
-  return { ...finish, checked: posts.ids.length, candidates: candidates.size, attempt: work.attempt };
+  for (let rebases = 0; ; rebases++) {
+    const finish = await deps.store.rescans.finishChunk(work, {
+      checked: posts.ids.length,
+      changes,
+      stats: {
+        readMs: Math.round(read - began),
+        matchMs: Math.round(matched - read),
+        scoreMs: Math.round(scored - matched),
+        candidates: candidates.size,
+        embedded,
+        changed: changes.length,
+        rebases,
+      },
+    });
+    if (finish.status !== 'stale') return { ...finish, checked: posts.ids.length, candidates: candidates.size, attempt: work.attempt };
+    // Live scoring (or another rescan) re-scored some of these posts since they were read:
+    // merge the fresh results into the scores stored now, and write again.
+    if (rebases + 1 >= MAX_REBASES) throw new Error(`stored scores of ${finish.postIds.length} posts kept changing under chunk ${chunk} of rescan ${rescanId}`);
+    const stale = new Set(finish.postIds);
+    const rebased = await changesOf(deps, rescan, new Map([...fresh].filter(([postId]) => stale.has(postId))), scoredModel);
+    changes = [...changes.filter((c) => !stale.has(c.score.postId)), ...rebased];
+  }
 }
 
+/** How many times a chunk recomputes posts whose stored score live scoring replaced meanwhile, before its job is retried. */
+const MAX_REBASES = 5;
+
 /**
- * Scores the candidates as live scoring would, and answers the posts whose stored results for
- * the rescanned patterns change. Most candidates share no more than a common phrase with a
- * passage and get no score: their stored score is not even read.
+ * Scores the candidates as live scoring would: their fresh results for the rescanned
+ * patterns. Most candidates share no more than a common phrase with a passage and get no
+ * result; those are left out unless they had one before.
  */
-async function rescore(
+async function scoreCandidates(
   deps: CheckChunkDeps,
   rescan: RescanIndex,
   ids: string[],
-  known: { vectors: Map<string, Float32Array>; model: string | null; withResults: Set<string> },
-): Promise<ScoreChange[]> {
-  const scoredModel = known.model ?? deps.embeddings.model;
+  known: { vectors: Map<string, Float32Array>; model: string; withResults: Set<string> },
+): Promise<Map<string, PatternScore[]>> {
   const fresh = new Map<string, PatternScore[]>();
   for (const post of await deps.store.rescans.readCandidates(ids)) {
-    const content = rescan.index.score(featuresOf(rescan, post, known.vectors.get(post.id) ?? null, scoredModel));
+    const content = rescan.index.score(featuresOf(rescan, post, known.vectors.get(post.id) ?? null, known.model));
     if (content.length > 0 || known.withResults.has(post.id)) fresh.set(post.id, content);
   }
+  return fresh;
+}
+
+/** The posts whose stored score the fresh results change, merged with what the score holds now. */
+async function changesOf(deps: CheckChunkDeps, rescan: RescanIndex, fresh: Map<string, PatternScore[]>, model: string): Promise<ScoreChange[]> {
   if (fresh.size === 0) return [];
   const stored = await deps.store.scores.getMany([...fresh.keys()]);
   const scoredAt = new Date().toISOString();
@@ -120,7 +138,7 @@ async function rescore(
     // Not scored yet: the post is still in the live pipeline, which scores it against every
     // current pattern; writing a partial score here would make live scoring skip it.
     if (!old) continue;
-    const change = rescoreChange(old, combineWithBehaviour(content, old, rescan.patterns), rescan.versions, scoredModel, scoredAt);
+    const change = rescoreChange(old, combineWithBehaviour(content, old, rescan.patterns), rescan.versions, model, scoredAt);
     if (change) changes.push(change);
   }
   if (changes.length > 0) {
