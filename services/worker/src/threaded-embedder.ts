@@ -17,7 +17,10 @@ export type ModelThreadReply =
  * export condition, which would point it at packages' TypeScript.
  */
 function threadEntry(): { url: URL; execArgv: string[] } {
-  const js = new URL('./model-thread.js', import.meta.url);
+  // From source (tsx, vitest) the compiled entry in dist/ is used when it is built: worker threads
+  // do not inherit a TypeScript loader registered with --import.
+  const beside = new URL('./model-thread.js', import.meta.url);
+  const js = existsSync(beside) ? beside : new URL('../dist/model-thread.js', import.meta.url);
   if (!existsSync(js)) return { url: new URL('./model-thread.ts', import.meta.url), execArgv: process.execArgv };
   const execArgv: string[] = [];
   for (let i = 0; i < process.execArgv.length; i++) {
