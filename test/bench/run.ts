@@ -54,7 +54,7 @@ export const BENCHES: Bench[] = [
       const cores = availableParallelism();
       const result = await runScoringBench(
         ctx.quick
-          ? { dtypes: ['q8'], tokens: [32], threads: [1], posts: 128, rounds: 1, profile: false, log: ctx.log }
+          ? { dtypes: ['q8'], tokens: [32], threads: [cores], posts: 128, rounds: 1, profile: false, log: ctx.log }
           : { dtypes: ['fp32', 'q8'], tokens: [32, 128], threads: [...new Set([1, cores])], posts: 512, rounds: 2, profile: true, log: ctx.log },
       );
       const rows = result.cells.map(

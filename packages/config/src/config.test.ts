@@ -3,12 +3,12 @@ import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('gives working defaults for the one-process product', () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, 2);
     expect(config.database.url).toBeNull();
     expect(config.redis).toMatchObject({ url: 'redis://127.0.0.1:6379', isDefault: true, prefix: 'undertow' });
     expect(config.intake.port).toBe(8080);
     expect(config.results.port).toBe(8081);
-    expect(config.model).toMatchObject({ enabled: true, dtype: 'q8', threads: 1 });
+    expect(config.model).toMatchObject({ enabled: true, dtype: 'q8', threads: 2 });
     expect(Object.isFrozen(config.worker)).toBe(true);
   });
 

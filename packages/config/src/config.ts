@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 
 /** The whole configuration, parsed once from the environment and frozen. */
@@ -89,9 +90,9 @@ export interface Config {
     name: string;
     dtype: 'fp32' | 'q8';
     /**
-     * `MODEL_THREADS`: ONNX Runtime intra-op threads per worker process. Default 1: measured
-     * faster than one per core, as idle pool threads spin on cores the worker, Redis and
-     * PostgreSQL need (docs/benchmarks.md); use more cores by running more worker processes.
+     * `MODEL_THREADS`: ONNX Runtime intra-op threads of the worker's model thread. Default: one
+     * per core, measured fastest on an otherwise quiet machine; where other busy processes
+     * share the cores, 1 measured faster (docs/benchmarks.md).
      */
     threads: number;
     /** Tokens a text is truncated to; null: the model's own limit, at most 256. */
@@ -110,7 +111,7 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Readonly<Config> {
+export function loadConfig(env: Env = process.env, cores = defaultCores()): Readonly<Config> {
   const read = reader(env);
   const dataDir = resolve(read.string('DATA_DIR', './data'));
   const redisUrl = env['REDIS_URL']?.trim();
@@ -173,7 +174,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       dir: resolve(read.string('MODEL_DIR', './models')),
       name: read.string('MODEL_NAME', 'all-MiniLM-L6-v2'),
       dtype: read.oneOf('MODEL_DTYPE', ['fp32', 'q8'] as const, 'q8'),
-      threads: read.int('MODEL_THREADS', 1, 1, 256),
+      threads: read.int('MODEL_THREADS', cores, 1, 256),
       maxTokens: read.optional('MODEL_MAX_TOKENS') === null ? null : read.int('MODEL_MAX_TOKENS', 256, 8, 512),
       enabled: read.optional('MODEL') !== 'none',
     },
@@ -226,6 +227,10 @@ function reader(env: Env) {
       return raw;
     },
   };
+}
+
+function defaultCores(): number {
+  return Math.max(1, availableParallelism());
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

@@ -160,7 +160,8 @@ export async function serveMetrics(metrics: Pick<WorkerMetrics, 'scrape'>, port:
       });
     });
   } catch (error) {
-    log.warn({ err: error, port, host }, 'worker metrics are not served: could not listen (set WORKER_METRICS_PORT to another port, or 0 for any free one)');
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    log.warn({ port, host, reason }, 'worker metrics are not served: could not listen (set WORKER_METRICS_PORT to another port, or 0 for any free one)');
     return null;
   }
   const address = server.address() as AddressInfo;

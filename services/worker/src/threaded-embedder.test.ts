@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelNotFoundError, loadTransformersProvider, type EmbeddingProvider } from '@undertow/embed';
 import { ensureTinyModel, type TinyModel } from '../../../test/support/model-fixture.js';
-// The built module: a worker thread runs plain JavaScript, so the thread is the compiled one
-// (`npm test` builds first), as in production.
-import { ThreadedEmbeddingProvider } from '../dist/threaded-embedder.js';
+// A worker thread runs plain JavaScript: from source the provider starts the compiled
+// dist/model-thread.js (`npm test` builds first), as in production.
+import { ThreadedEmbeddingProvider } from './threaded-embedder.js';
 
 describe('ThreadedEmbeddingProvider', () => {
   let model: TinyModel;
