@@ -4,9 +4,9 @@
  *
  *   tsx test/bench/scale-out-bench.ts [--dtype q8] [--tokens 32] [--posts 512] [--json bench-results/scale-out.json]
  *
- * Configurations: one worker with MODEL_THREADS=1 (the default); one with a thread per core;
- * two workers with one thread each; two with cores/2 each (on 2 cores, the same as the row
- * before, and left out).
+ * Configurations: one worker with a model thread per core (the default); one with
+ * MODEL_THREADS=1; two workers with one thread each; two with cores/2 each (on 2 cores, the
+ * same as the row before, and left out).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -27,7 +27,7 @@ export interface ScaleOutRow {
   workers: number;
   threadsPerWorker: number;
   postsPerSecond: number;
-  /** Against one worker with the default MODEL_THREADS=1. */
+  /** Against one worker with the default MODEL_THREADS (one per core). */
   speedup: number;
 }
 
@@ -48,8 +48,8 @@ export async function runScaleOutBench(options: ScaleOutBenchOptions): Promise<S
   const texts = all.slice(WORKER_BATCH_SIZE * 2);
   const cores = availableParallelism();
   const configurations = [
-    { workers: 1, threadsPerWorker: 1 },
     { workers: 1, threadsPerWorker: cores },
+    { workers: 1, threadsPerWorker: 1 },
     { workers: 2, threadsPerWorker: 1 },
     { workers: 2, threadsPerWorker: Math.max(1, Math.floor(cores / 2)) },
   ].filter((c, i, all) => all.findIndex((d) => d.workers === c.workers && d.threadsPerWorker === c.threadsPerWorker) === i);

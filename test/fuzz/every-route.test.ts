@@ -52,7 +52,7 @@ describe('every route, fuzzed', () => {
               else if (!allows(route.access, caller)) expect(response.statusCode, `${route.method} ${route.url} as ${caller}`).toBe(403);
             }
           }),
-          { numRuns: runs(route.access === 'public' ? 40 : 150) },
+          { numRuns: runs(route.access === 'public' ? 60 : 300) },
         );
       }
       const health = await app.inject({ method: 'GET', url: '/healthz' });

@@ -63,7 +63,7 @@ describe('intake, fuzzed', () => {
         const body = single && posts.length === 1 ? posts[0] : { posts };
         await submit({ method: 'POST', url: '/v1/posts', headers: { 'x-api-key': harness.keys.submitter.secret }, payload: body as object });
       }),
-      { numRuns: runs(600) },
+      { numRuns: runs(1500) },
     );
   });
 
@@ -72,7 +72,7 @@ describe('intake, fuzzed', () => {
       fc.asyncProperty(fc.oneof(rawBody, fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null'))), contentType, async (payload, type) => {
         await submit({ method: 'POST', url: '/v1/posts', headers: { 'x-api-key': harness.keys.submitter.secret, 'content-type': type }, payload });
       }),
-      { numRuns: runs(300) },
+      { numRuns: runs(500) },
     );
   });
 
@@ -93,7 +93,7 @@ describe('intake, fuzzed', () => {
         expectClearAnswer(response, options);
         expect([202, 400]).toContain(response.statusCode);
       }),
-      { numRuns: runs(300) },
+      { numRuns: runs(500) },
     );
   });
 
@@ -110,7 +110,7 @@ describe('intake, fuzzed', () => {
         expectClearAnswer(response, options);
         expect([200, 400, 404, 414]).toContain(response.statusCode);
       }),
-      { numRuns: runs(300) },
+      { numRuns: runs(400) },
     );
   });
 
@@ -128,7 +128,7 @@ describe('intake, fuzzed', () => {
         expect(response.statusCode, `${source} / ${externalId}`).toBe(200);
         expect(JSON.parse(response.body)).toMatchObject({ source, externalId });
       }),
-      { numRuns: runs(150) },
+      { numRuns: runs(200) },
     );
   });
 
