@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { PostInput } from '../../packages/core/src/index.js';
-import { LEAKED_MEMO, LEAKED_MEMO_TITLE } from '../../packages/cli/src/demo/index.js';
+import { LEAKED_MEMO, LEAKED_MEMO_TITLE, seededRandom } from '../../packages/cli/src/demo/index.js';
 import { Producer, QUEUES, QueueStats, createRedis, type QueueName } from '../../packages/queue/src/index.js';
 import { openStore, type Store } from '../../packages/store/src/index.js';
 import { generateBertModel } from '../support/bert-onnx.js';
@@ -75,18 +75,6 @@ export async function loadTokenCounter(model: BenchModel): Promise<{ count: Toke
   return { count: (text) => encode(text).length, encode, padId: tokenizer.pad_token_id ?? 0 };
 }
 
-/** mulberry32. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `count` distinct texts of whole vocabulary words, each within ±25% of `targetTokens`
  * (special tokens included), as sentences of about ten words. Distinct, so that no cache
@@ -97,7 +85,7 @@ export async function benchTexts(model: BenchModel, counter: TokenCounter, count
   const words = Object.keys(tokenizer.model.vocab)
     .filter((w) => /^[a-z]{3,}$/.test(w))
     .sort();
-  const random = seeded(seed * 7919 + targetTokens);
+  const random = seededRandom(seed * 7919 + targetTokens);
   const texts: string[] = [];
   const seen = new Set<string>();
   while (texts.length < count) {

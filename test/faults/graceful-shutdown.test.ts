@@ -92,7 +92,7 @@ describe('SIGTERM: stop intake, drain workers, close connections, lose nothing',
       const stoppedInMs = Date.now() - started;
       // It could not finish (or give back) what it held without Redis, and did not wait forever.
       expect(stoppedInMs).toBeLessThan(STOP_DEADLINE_MS + 5_000);
-      expect(worker.output()).toMatch(/did not finish in time/);
+      expect(worker.output()).toMatch(/did not stop in time/);
       await stack.redis.restart();
       await stack.startWorker();
       await expectNothingLost(stack, 'worker-sigterm-redis-down', stream, await submitting, { stoppedInMs, exitCode: worker.child.exitCode });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../support/http.js';
+import { call, callDeclaringBody } from '../support/http.js';
 import { submitWithRetries } from '../support/retrying-submitter.js';
 import { faultStream, startFaultStack, waitForDrain, type FaultStack } from './fault-stack.js';
 
@@ -41,7 +41,7 @@ describe('secrets and keys are redacted from the logs', () => {
       await call(stack.resultsUrl, 'GET', '/v1/flags', undefined, { 'x-api-key': unknown }),
       await call(stack.resultsUrl, 'POST', '/v1/keys', { name: 'nope', role: 'admin' }, { authorization: `Bearer ${reviewer}` }),
       await call(stack.resultsUrl, 'GET', '/v1/flags/999999', undefined, { 'x-api-key': reviewer }),
-      await call(stack.intakeUrl, 'POST', '/v1/posts', `{"text":"${'x'.repeat(17 * 1024 * 1024)}"}`, { 'x-api-key': submitter }),
+      await callDeclaringBody(stack.intakeUrl, 'POST', '/v1/posts', 17 * 1024 * 1024, { 'x-api-key': submitter }),
     ].map((r) => r.status);
     expect(answers).toEqual([400, 401, 403, 404, 413]);
 

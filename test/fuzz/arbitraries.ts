@@ -239,6 +239,8 @@ export function hostileQuery(keys: readonly string[]): fc.Arbitrary<string> {
     { weight: 3, arbitrary: anyText(40).map(encodeURIComponentLoosely) },
     { weight: 1, arbitrary: fc.constantFrom('', '%', '%0', '%zz', '%00', '%ff%fe', '%ed%a0%80', '%c0%af', '-1', '1e309', 'NaN', '0x10', '1.5', ' 1') },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 5000 }).map((n) => 'v'.repeat(n)) },
+    // Times that look right and ones that only nearly do, for `from`, `to` and the like.
+    { weight: 1, arbitrary: dateTimeLike.map(encodeURIComponentLoosely) },
   );
   return fc
     .array(fc.tuple(key, fc.option(value, { nil: undefined })), { maxLength: 6 })

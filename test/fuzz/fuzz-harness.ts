@@ -8,6 +8,7 @@ import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
 import { loadConfig, type Config } from '@undertow/config';
 import type { Role } from '@undertow/core';
+import type { Access } from '@undertow/http';
 import { buildIntakeApp, createIntakeContext, type IntakeContext } from '@undertow/intake';
 import { createRedis } from '@undertow/queue';
 import { buildResultsApp, createResultsContext, type ResultsContext } from '@undertow/results';
@@ -155,4 +156,32 @@ export function writeCaseCounts(name: string, counter: CaseCounter): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(Object.fromEntries(counter.counts), null, 2) + '\n');
   console.log(`fuzz cases (${name}):\n${counter.table()}`);
+}
+
+export interface FuzzedRoute {
+  method: string;
+  url: string;
+  /** Who may call it; a route the auth plugin never saw (registered before it) is public. */
+  access: Access;
+}
+
+/**
+ * Every route the app serves, read from its router (`printRoutes`), so that a route registered
+ * before the auth plugin — which `routeAccess()` does not list — is fuzzed too.
+ */
+export function everyRoute(app: FastifyInstance): FuzzedRoute[] {
+  const access = new Map(app.routeAccess().map((r) => [`${r.method} ${r.url}`, r.access]));
+  const routes: FuzzedRoute[] = [];
+  const prefixes: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (.+?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    const url = (prefixes[depth - 1] ?? '') + (depth === 0 && !match[2]!.startsWith('/') ? `/${match[2]!}` : match[2]!);
+    prefixes[depth] = url;
+    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) {
+      routes.push({ method, url, access: access.get(`${method} ${url}`) ?? 'public' });
+    }
+  }
+  return routes;
 }

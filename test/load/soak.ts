@@ -61,6 +61,8 @@ interface Sample {
   scored: number;
   waiting: number;
   rssMB: Record<string, number>;
+  /** V8 heap in use, from each API's /metrics: a leak grows it; RSS also grows as V8 reserves. */
+  heapMB: Record<string, number>;
   redisMB: number;
 }
 
@@ -113,6 +115,15 @@ function rssMB(pid: number | undefined): number {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     return Math.round(kb / 102.4) / 10;
+  } catch {
+    return 0;
+  }
+}
+
+async function heapUsedMB(baseUrl: string): Promise<number> {
+  try {
+    const body = await (await fetch(new URL('/metrics', baseUrl), { signal: AbortSignal.timeout(2_000) })).text();
+    return Math.round(Number(/^undertow_nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(body)?.[1] ?? 0) / 104857.6) / 10;
   } catch {
     return 0;
   }
@@ -272,6 +283,7 @@ async function main(): Promise<void> {
         scored: ((await countScored(stack.db, SOURCE)) ?? 0) - scoredBefore,
         waiting: jobs['waiting']! + jobs['prioritized']!,
         rssMB: Object.fromEntries(Object.entries(pids()).map(([name, pid]) => [name, rssMB(pid)])),
+        heapMB: { intake: await heapUsedMB(stack.intakeUrl), results: await heapUsedMB(stack.resultsUrl) },
         redisMB: await redisUsedMB(stack),
       };
       samples.push(sample);
@@ -293,10 +305,12 @@ async function main(): Promise<void> {
         const early = median(firstHalf.map((s) => s.rssMB[name] ?? 0));
         const late = median(lastHalf.map((s) => s.rssMB[name] ?? 0));
         const peak = Math.max(...samples.map((s) => s.rssMB[name] ?? 0));
+        const heap = name in (samples[0]?.heapMB ?? {}) ? { early: median(firstHalf.map((s) => s.heapMB[name] ?? 0)), late: median(lastHalf.map((s) => s.heapMB[name] ?? 0)) } : null;
         // Flat: the second half of the steady state sits within 10% (or 25 MB) of the first.
         // Under JUDGE_MEMORY_MINUTES the halves are a few samples of garbage-collector noise.
-        const flat = minutes < JUDGE_MEMORY_MINUTES ? null : late - early <= Math.max(0.1 * early, 25);
-        return [name, { earlyMedianMB: early, lateMedianMB: late, peakMB: peak, flat }];
+        const within = (from: number, to: number) => to - from <= Math.max(0.1 * from, 25);
+        const flat = minutes < JUDGE_MEMORY_MINUTES ? null : within(early, late);
+        return [name, { earlyMedianMB: early, lateMedianMB: late, peakMB: peak, heapEarlyMedianMB: heap?.early ?? null, heapLateMedianMB: heap?.late ?? null, flat }];
       }),
     );
     const stages = stageTimes(stack.logs(), began);

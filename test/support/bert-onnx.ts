@@ -17,6 +17,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
+import { seededRandom } from '../../packages/cli/src/demo/stream.js';
 
 const { onnx } = onnxProto;
 type Onnx = typeof onnx;
@@ -339,18 +340,6 @@ interface BertWeights {
   embeddingNormGamma: Weight;
   embeddingNormBeta: Weight;
   layers: LayerWeights[];
-}
-
-/** mulberry32: tiny, fast, and the same on every platform. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomWeights(arch: BertArchitecture, seed: number): BertWeights {

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface JsonResponse<T = any> {
@@ -22,6 +23,33 @@ export async function call<T = any>(base: string, method: string, path: string, 
     // not JSON: keep the text
   }
   return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+/**
+ * A request that only declares a body of `bytes` and sends none of it: the way to see a body-limit
+ * answer without racing the server. Sending a real oversized body over TCP can end in EPIPE when the
+ * server answers 413 and closes while the client is still writing.
+ */
+export function callDeclaringBody(base: string, method: string, path: string, bytes: number, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, base), { method, headers: { 'content-type': 'application/json', ...headers, 'content-length': String(bytes) } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => {
+        req.destroy();
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : null;
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: response.statusCode ?? 0, body: parsed });
+      });
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
 }
 
 export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 60_000, everyMs = 100): Promise<void> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { ConfigError, loadConfig } from '@undertow/config';
+import { createLogger } from '@undertow/runtime';
 import { demoCommand } from './commands/demo.js';
 import { KEYS_USAGE, UsageError, keysCommand } from './commands/keys.js';
 import { RESCAN_USAGE, rescanCommand } from './commands/rescan.js';
@@ -23,11 +23,11 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': {
       const config = loadConfig();
-      await startCommand(config, pino({ level: config.logLevel, name: 'undertow' }));
+      await startCommand(config, createLogger('undertow', config.logLevel));
       return;
     }
     case 'demo':
-      await demoCommand(process.env, pino({ level: process.env['LOG_LEVEL'] ?? 'warn', name: 'undertow-demo' }));
+      await demoCommand(process.env, createLogger('undertow-demo', process.env['LOG_LEVEL'] ?? 'warn'));
       return;
     case 'keys': {
       const config = loadConfig();

@@ -5,9 +5,15 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
+/** Instants whose UTC form has a four-digit year from 1: what `toISOString` writes and PostgreSQL reads back. */
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
 /**
- * Also a time PostgreSQL accepts: `Date.parse` takes February 30th and year 0, which the
- * database refuses, and a post accepted with one could then never be stored.
+ * Also a time PostgreSQL accepts, and accepts again once JavaScript has written it back as
+ * UTC: `Date.parse` takes February 30th and year 0, which the database refuses, and
+ * `9999-12-31T23:59:59-14:00` is in year 10000 in UTC, which `toISOString` writes as
+ * `+010000-…`. A post accepted with one could never be stored.
  */
 export function isDateTime(value: string): boolean {
   const match = DATE_TIME.exec(value);
@@ -19,7 +25,8 @@ export function isDateTime(value: string): boolean {
   if (year < 1 || days === undefined || day < 1 || day > days) return false;
   if (minute > 59 || second > 59 || hour > 24 || (hour === 24 && (minute > 0 || second > 0))) return false;
   if (offsetHours > 15 || offsetMinutes > 59) return false;
-  return !Number.isNaN(Date.parse(value));
+  const instant = Date.parse(value);
+  return instant >= EARLIEST && instant <= LATEST;
 }
 
 export function isUri(value: string): boolean {

@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { LIMITS } from '@undertow/core';
+import { LIMITS, isDateTime } from '@undertow/core';
 import { auth, meRoute, type AuthOptions } from './auth.js';
 import { registerDocs } from './docs.js';
 import { errorHandler } from './error-handler.js';
@@ -31,7 +31,11 @@ export async function createApiServer(options: ApiServerOptions) {
     routerOptions: { maxParamLength: LIMITS.idChars * 9 },
     // Per-request logs would dominate at thousands of posts a second; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { allErrors: false, removeAdditional: false, coerceTypes: options.coerceTypes ? 'array' : false } },
+    ajv: {
+      customOptions: { allErrors: false, removeAdditional: false, coerceTypes: options.coerceTypes ? 'array' : false },
+      // One meaning of date-time in both APIs: ajv-formats takes year 0, which PostgreSQL refuses.
+      onCreate: (ajv) => ajv.addFormat('date-time', isDateTime),
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(errorHandler);
   // Early, so that its timing hook sees every route.

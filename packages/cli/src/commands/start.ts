@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '@undertow/config';
+import { stopOnSignal } from '@undertow/runtime';
 import { adminKeyNotice } from '@undertow/results';
 import { startProduct } from '../product.js';
 
@@ -19,19 +20,9 @@ export async function startCommand(config: Readonly<Config>, log: Logger): Promi
       '',
     ].join('\n') + '\n',
   );
-  let stopping = false;
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        if (stopping) return;
-        stopping = true;
-        log.info({ signal }, 'stopping: intake closes, the worker finishes the jobs in hand');
-        void product.close().then(resolve, (error: unknown) => {
-          log.error({ err: error }, 'unclean shutdown');
-          process.exitCode = 1;
-          resolve();
-        });
-      });
-    }
+  process.exitCode = await stopOnSignal(log, {
+    stopping: 'intake closes, the worker finishes the jobs in hand',
+    stop: () => product.close(),
+    overdue: 'exiting; jobs in hand return to the queue when their locks expire',
   });
 }

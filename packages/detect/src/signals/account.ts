@@ -22,12 +22,12 @@ export function youngAccount(post: StoryPost, params: BehaviourParams): Signal |
 
 /** The author's whole activity in the system is this story: the mark of a burner. */
 export function singleUseAccount(post: StoryPost, activity: AuthorActivity): Signal | null {
-  if (activity.totalPosts === 0 || activity.storyPosts < activity.totalPosts) return null;
+  if (!activity.onlyThisStory || activity.posts === 0) return null;
   return {
     name: 'single-use-account',
     value: 1,
     scorer: SINGLE_USE_ACCOUNT_SCORER,
-    detail: { posts: activity.totalPosts, summary: `all ${activity.totalPosts} post${activity.totalPosts === 1 ? '' : 's'} of ${post.authorHandle ?? post.authorId} are this story` },
+    detail: { posts: activity.posts, summary: `all ${activity.posts} post${activity.posts === 1 ? '' : 's'} of ${post.authorHandle ?? post.authorId} are this story` },
   };
 }
 

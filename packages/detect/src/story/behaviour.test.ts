@@ -21,8 +21,8 @@ const viral = { score: 900, comments: 120, shares: 40, observedAt: T0 + 2 * 60 *
 const relaunchers = (age: number) =>
   ['r/a', 'r/b', 'r/c', 'r/d', 'r/a'].map((c, i) => post(`p${i + 1}`, 180 + i * 5, `burner${i}`, c, age));
 const names = (signals: { name: string }[]) => signals.map((s) => s.name).sort();
-const solo = { totalPosts: 1, storyPosts: 1 };
-const regular = { totalPosts: 40, storyPosts: 1 };
+const solo = { onlyThisStory: true, posts: 1 };
+const regular = { onlyThisStory: false, posts: 0 };
 
 describe('behaviour signals on a story', () => {
   it('sees a low-traction relaunch by young accounts into several communities, and says so', () => {

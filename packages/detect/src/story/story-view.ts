@@ -29,12 +29,12 @@ export interface StoryView {
   posts: readonly StoryPost[];
 }
 
-/** How much of an author's activity in the system is this story. */
+/** Whether an author's whole activity in the system is this story. */
 export interface AuthorActivity {
-  /** Posts by the author stored in total. */
-  totalPosts: number;
-  /** Of which in this story. */
-  storyPosts: number;
+  /** Every post of the author stored so far is in this story. */
+  onlyThisStory: boolean;
+  /** How many posts the author has stored; counted only when `onlyThisStory` (a burner's few), else 0. */
+  posts: number;
 }
 
 /** score + comments + shares: what "got traction" means for a first appearance. */

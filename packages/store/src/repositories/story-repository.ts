@@ -40,6 +40,18 @@ export interface StoryPostRow {
   via: StoryVia;
 }
 
+/** A post of a story as the behaviour signals read it (`windows`). */
+export interface StoryWindowPost {
+  postId: string;
+  source: string;
+  /** Only for the story's first appearance; null for the others. */
+  externalId: string | null;
+  authorId: string;
+  authorCreatedAt: string | null;
+  community: string | null;
+  createdAt: string;
+}
+
 export interface WindowRequest {
   storyId: string;
   from: string;
@@ -62,6 +74,17 @@ interface StoryRow {
   community_count: number;
 }
 
+interface WindowRow {
+  story_id: string;
+  post_id: string;
+  source: string;
+  author_id: string;
+  author_created_at: Date | string | null;
+  community: string | null;
+  joined_at: Date | string;
+  first_external_id: string | null;
+}
+
 interface PostRow {
   story_id: string;
   post_id: string;
@@ -76,6 +99,7 @@ interface PostRow {
 }
 
 const STORY_COLUMNS = 'id::text, first_post_id::text, first_seen_at, last_seen_at, post_count, author_count, community_count';
+const WINDOW_COLUMNS = 'sp.story_id::text, sp.post_id::text, sp.source, sp.author_id, sp.author_created_at, sp.community, sp.joined_at';
 const POST_COLUMNS = `sp.story_id::text, p.id::text AS post_id, p.source, p.external_id, p.author_id, a.handle, a.created_at AS author_created_at,
   p.community, p.created_at, sp.via`;
 
@@ -121,8 +145,11 @@ export class StoryRepository {
       }
       if (members.length > 0) {
         await tx.query(
-          `INSERT INTO story_posts (story_id, post_id, joined_at, via)
-           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[])
+          `INSERT INTO story_posts (story_id, post_id, joined_at, via, source, author_id, community, author_created_at)
+           SELECT m.story_id, m.post_id, m.joined_at, m.via, p.source, p.author_id, p.community, a.created_at
+           FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[]) AS m(story_id, post_id, joined_at, via)
+           JOIN posts p ON p.id = m.post_id
+           LEFT JOIN authors a ON a.source = p.source AND a.id = p.author_id
            ON CONFLICT (post_id) DO NOTHING`,
           [members.map((m) => m.storyId), members.map((m) => m.postId), members.map((m) => m.joinedAt), members.map((m) => m.via)],
         );
@@ -141,10 +168,10 @@ export class StoryRepository {
            post_count = agg.post_count, author_count = agg.author_count, community_count = agg.community_count, updated_at = now()
          FROM (
            SELECT sp.story_id,
-             (array_agg(p.id ORDER BY p.created_at, p.id))[1] AS first_post_id,
-             min(p.created_at) AS first_seen_at, max(p.created_at) AS last_seen_at,
-             count(*) AS post_count, count(DISTINCT (p.source, p.author_id)) AS author_count, count(DISTINCT p.community) AS community_count
-           FROM story_posts sp JOIN posts p ON p.id = sp.post_id
+             (array_agg(sp.post_id ORDER BY sp.joined_at, sp.post_id))[1] AS first_post_id,
+             min(sp.joined_at) AS first_seen_at, max(sp.joined_at) AS last_seen_at,
+             count(*) AS post_count, count(DISTINCT (sp.source, sp.author_id)) AS author_count, count(DISTINCT sp.community) AS community_count
+           FROM story_posts sp
            WHERE sp.story_id = ANY($1::bigint[])
            GROUP BY sp.story_id
          ) agg
@@ -177,29 +204,48 @@ export class StoryRepository {
     return rows[0] ? toStory(rows[0]) : null;
   }
 
-  /** Each story's posts inside its window, and always its first appearance, in time order. */
-  async windows(requests: readonly WindowRequest[]): Promise<Map<string, { story: StoryRecord; posts: StoryPostRow[] }>> {
-    const result = new Map<string, { story: StoryRecord; posts: StoryPostRow[] }>();
+  /**
+   * Each story's posts inside its window, and always its first appearance, in time order: what
+   * the behaviour signals read, from `story_posts` alone. Only the first appearance carries its
+   * external id (to look up its traction).
+   */
+  async windows(requests: readonly WindowRequest[]): Promise<Map<string, { story: StoryRecord; posts: StoryWindowPost[] }>> {
+    const result = new Map<string, { story: StoryRecord; posts: StoryWindowPost[] }>();
     if (requests.length === 0) return result;
     const ids = requests.map((r) => r.storyId);
     const stories = await this.db.query<StoryRow>(`SELECT ${STORY_COLUMNS} FROM stories WHERE id = ANY($1::bigint[])`, [ids]);
     for (const row of stories) result.set(row.id, { story: toStory(row), posts: [] });
-    const posts = await this.db.query<PostRow>(
-      `SELECT ${POST_COLUMNS}
+    // The window is a range of the (story_id, joined_at) index; the first appearance, usually
+    // outside it, is fetched on its own so that the range stays a range.
+    const inWindow = await this.db.query<WindowRow>(
+      `SELECT ${WINDOW_COLUMNS}, NULL AS first_external_id
        FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS r(story_id, t_from, t_to)
-       JOIN stories s ON s.id = r.story_id
-       JOIN story_posts sp ON sp.story_id = r.story_id AND (sp.joined_at BETWEEN r.t_from AND r.t_to OR sp.post_id = s.first_post_id)
-       JOIN posts p ON p.id = sp.post_id
-       LEFT JOIN authors a ON a.source = p.source AND a.id = p.author_id
-       ORDER BY sp.story_id, p.created_at, p.id`,
+       JOIN story_posts sp ON sp.story_id = r.story_id AND sp.joined_at BETWEEN r.t_from AND r.t_to
+       ORDER BY sp.story_id, sp.joined_at, sp.post_id`,
       [ids, requests.map((r) => r.from), requests.map((r) => r.to)],
     );
-    const seen = new Set<string>();
-    for (const row of posts) {
-      if (seen.has(row.post_id)) continue;
-      seen.add(row.post_id);
-      result.get(row.story_id)?.posts.push(toPost(row));
+    const firsts = await this.db.query<WindowRow>(
+      `SELECT ${WINDOW_COLUMNS}, p.external_id AS first_external_id
+       FROM stories s
+       JOIN story_posts sp ON sp.post_id = s.first_post_id AND sp.story_id = s.id
+       JOIN posts p ON p.id = sp.post_id
+       WHERE s.id = ANY($1::bigint[])`,
+      [ids],
+    );
+    const firstOf = new Map(firsts.map((row) => [row.story_id, row]));
+    for (const row of inWindow) {
+      const first = firstOf.get(row.story_id);
+      const posts = result.get(row.story_id)?.posts;
+      if (!posts) continue;
+      if (first && first.post_id === row.post_id) {
+        firstOf.delete(row.story_id);
+        posts.push(toWindowPost(first));
+      } else {
+        posts.push(toWindowPost(row));
+      }
     }
+    // A first appearance before the window: the earliest post, so it goes in front.
+    for (const [storyId, first] of firstOf) result.get(storyId)?.posts.unshift(toWindowPost(first));
     return result;
   }
 
@@ -217,19 +263,27 @@ export class StoryRepository {
     return rows.map(toPost);
   }
 
-  /** How many posts each author has stored, and how many of them are in the given story. */
-  async authorActivity(requests: readonly AuthorActivityRequest[]): Promise<Map<string, { totalPosts: number; storyPosts: number }>> {
-    const result = new Map<string, { totalPosts: number; storyPosts: number }>();
+  /**
+   * Whether each author's every stored post is in the given story, and if so how many there
+   * are. An author who posted anything else is found at the first such post, so a prolific
+   * account costs one look-up, not one per post it ever made.
+   */
+  async authorActivity(requests: readonly AuthorActivityRequest[]): Promise<Map<string, { onlyThisStory: boolean; posts: number }>> {
+    const result = new Map<string, { onlyThisStory: boolean; posts: number }>();
     if (requests.length === 0) return result;
-    const rows = await this.db.query<{ source: string; author_id: string; story_id: string; total: string; in_story: string }>(
-      `SELECT r.source, r.author_id, r.story_id::text, count(p.id) AS total, count(sp.post_id) FILTER (WHERE sp.story_id = r.story_id) AS in_story
+    const rows = await this.db.query<{ source: string; author_id: string; story_id: string; only_this_story: boolean; posts: string }>(
+      `SELECT r.source, r.author_id, r.story_id::text, o.only_this_story,
+         CASE WHEN o.only_this_story THEN (SELECT count(*) FROM posts p WHERE p.source = r.source AND p.author_id = r.author_id) ELSE 0 END AS posts
        FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS r(source, author_id, story_id)) r
-       JOIN posts p ON p.source = r.source AND p.author_id = r.author_id
-       LEFT JOIN story_posts sp ON sp.post_id = p.id
-       GROUP BY r.source, r.author_id, r.story_id`,
+       CROSS JOIN LATERAL (
+         SELECT NOT EXISTS (
+           SELECT 1 FROM posts p LEFT JOIN story_posts sp ON sp.post_id = p.id
+           WHERE p.source = r.source AND p.author_id = r.author_id AND sp.story_id IS DISTINCT FROM r.story_id
+         ) AS only_this_story
+       ) o`,
       [requests.map((r) => r.source), requests.map((r) => r.authorId), requests.map((r) => r.storyId)],
     );
-    for (const row of rows) result.set(activityKey(row.source, row.author_id, row.story_id), { totalPosts: Number(row.total), storyPosts: Number(row.in_story) });
+    for (const row of rows) result.set(activityKey(row.source, row.author_id, row.story_id), { onlyThisStory: row.only_this_story, posts: Number(row.posts) });
     return result;
   }
 
@@ -284,6 +338,18 @@ function toStory(row: StoryRow): StoryRecord {
     postCount: Number(row.post_count),
     authorCount: Number(row.author_count),
     communityCount: Number(row.community_count),
+  };
+}
+
+function toWindowPost(row: WindowRow): StoryWindowPost {
+  return {
+    postId: row.post_id,
+    source: row.source,
+    externalId: row.first_external_id,
+    authorId: row.author_id,
+    authorCreatedAt: isoOrNull(row.author_created_at),
+    community: row.community,
+    createdAt: isoString(row.joined_at),
   };
 }
 

@@ -34,6 +34,13 @@ export interface StoryIndexOptions {
   rows: number;
 }
 
+/**
+ * Hashes per band and generation, as bits of the band's first value: 16,384 keep up to about 2
+ * million stories a window within Redis's default 128 fields of a compact hash; past that the
+ * hashes still work, at about 70 bytes a field.
+ */
+const BUCKET_BITS = 14;
+
 export const DEFAULT_STORY_INDEX_OPTIONS: StoryIndexOptions = { windowMs: 30 * 86_400_000, minJaccard: 0.5, bands: 32, rows: 2 };
 
 const VIA: Record<string, StoryVia> = { new: 'origin', text: 'text', band: 'near-duplicate', url: 'url', post: 'repost', passage: 'passage' };
@@ -47,6 +54,13 @@ const VIA: Record<string, StoryVia> = { new: 'origin', text: 'text', band: 'near
  * Near-duplicates are recognised by how many of the post's LSH bands the story already holds:
  * with r rows a band collides with probability J^r, so the count estimates the Jaccard
  * similarity without storing or comparing signatures.
+ *
+ * The bands are most of the index (32 per story), so they are not keys of their own but fields
+ * of hashes: `b:<generation>:<band>:<bucket>`, the bucket taken from the band's first value, so
+ * that each hash stays small enough for Redis's compact encoding (about 45 bytes a field
+ * against about 180 for a key with an expiry). A generation is one window of wall-clock time;
+ * bands are written to the current one and read from it and the one before, and a
+ * generation's hashes expire a window after it ends: a band lives one to two windows.
  */
 export class StoryIndex {
   private readonly prefix: string;
@@ -76,9 +90,9 @@ export class StoryIndex {
         ...(keys.repostOf ? [this.key('post', refKey(keys.repostOf))] : []),
         ...keys.passageIds.map((id) => this.key('passage', id)),
       ];
-      const band = keys.signature && keys.signature.length >= bands * rows ? bandKeys(keys.signature.subarray(0, bands * rows), bands, rows).map((b) => `${this.prefix}b:${b}`) : [];
+      const band = keys.signature && keys.signature.length >= bands * rows ? bandFields(keys.signature.subarray(0, bands * rows), bands, rows) : [];
       const weak = keys.urlKeys.map((url) => this.key('url', url));
-      const all = [...strong, ...band, ...weak, this.key('post', refKey(keys.self))];
+      const all = [...strong, ...weak, this.key('post', refKey(keys.self))];
       (pipeline as unknown as Record<string, (...args: unknown[]) => void>)['undertowAssignStory']!(
         all.length,
         ...all,
@@ -88,10 +102,11 @@ export class StoryIndex {
         windowMs,
         ttlSeconds,
         strong.length,
-        band.length,
+        band.length / 2,
         weak.length,
         minBandHits,
         minUrlBandHits,
+        ...band,
       );
     }
     const replies = (await pipeline.exec()) ?? [];
@@ -111,9 +126,19 @@ function refKey(ref: { source: string; externalId: string }): string {
   return `${ref.source}\u0000${ref.externalId}`;
 }
 
+/** Each band as (bucket, field): `<band>:<bucket>` names its hash within a generation, the band's values are the field. */
+function bandFields(signature: Uint32Array, bands: number, rows: number): string[] {
+  const out: string[] = [];
+  bandKeys(signature, bands, rows).forEach((key, band) => {
+    out.push(`${band}:${signature[band * rows]! >>> (32 - BUCKET_BITS)}`, key.slice(key.indexOf(':') + 1));
+  });
+  return out;
+}
+
 /*
- * KEYS: strong keys (text, repost target, passages), LSH band keys, URL keys, the post's own key.
- * ARGV: prefix, newStoryId, postTimeMs, windowMs, ttlSeconds, nStrong, nBand, nUrl, minBandHits, minUrlBandHits.
+ * KEYS: strong keys (text, repost target, passages), URL keys, the post's own key.
+ * ARGV: prefix, newStoryId, postTimeMs, windowMs, ttlSeconds, nStrong, nBand, nUrl, minBandHits,
+ * minUrlBandHits, then (bucket, field) for each LSH band.
  * Values are "storyId|lastSeenMs". Returns { storyId, how, merged... }.
  */
 const ASSIGN_STORY = /* lua */ `
@@ -135,16 +160,31 @@ local function resolve(id)
   return id
 end
 
-local lastSeen = {}
--- The story a key points at, if its last sighting is within the window of this post.
-local function live(i)
-  local value = redis.call('GET', KEYS[i])
-  if not value then return nil end
+-- The story a "storyId|lastSeenMs" value points at, if its last sighting is within the window of this post.
+local function storyOf(value)
+  if not value then return nil, nil end
   local sep = string.find(value, '|', 1, true)
   local seen = tonumber(string.sub(value, sep + 1))
+  if math.abs(t - seen) > window then return nil, seen end
+  return resolve(string.sub(value, 1, sep - 1)), seen
+end
+
+local lastSeen = {}
+local function live(i)
+  local id, seen = storyOf(redis.call('GET', KEYS[i]))
   lastSeen[i] = seen
-  if math.abs(t - seen) > window then return nil end
-  return resolve(string.sub(value, 1, sep - 1))
+  return id
+end
+
+-- Band hashes of this generation of wall-clock time and of the one before.
+local generation = math.floor(tonumber(redis.call('TIME')[1]) / ttl * 2)
+local function bandHash(j, g)
+  return prefix .. 'b:' .. g .. ':' .. ARGV[9 + 2 * j]
+end
+local function liveBand(j)
+  local field = ARGV[10 + 2 * j]
+  local value = redis.call('HGET', bandHash(j, generation), field) or redis.call('HGET', bandHash(j, generation - 1), field)
+  return (storyOf(value))
 end
 
 local found, how = {}, nil
@@ -162,14 +202,14 @@ end
 -- look-ups, most of the script's work, are skipped.
 if not how then
   local hits = {}
-  for i = nStrong + 1, nStrong + nBand do
-    local id = live(i)
+  for j = 1, nBand do
+    local id = liveBand(j)
     if id then hits[id] = (hits[id] or 0) + 1 end
   end
   for id, n in pairs(hits) do
     if n >= minBandHits then take(id, 'band') end
   end
-  for i = nStrong + nBand + 1, nStrong + nBand + nUrl do
+  for i = nStrong + 1, nStrong + nUrl do
     local id = live(i)
     if id and (nBand == 0 or (hits[id] or 0) >= minUrlBandHits) then take(id, 'url') end
   end
@@ -190,14 +230,18 @@ for id in pairs(found) do
 end
 table.sort(merged, function(a, b) return tonumber(a) < tonumber(b) end)
 
--- Band keys are written by a story's first post only: later posts are measured against it, and
--- the index stays at one set of bands per story rather than per post.
 for i = 1, #KEYS do
-  local isBand = i > nStrong and i <= nStrong + nBand
-  if not isBand or how == 'new' then
-    local last = t
-    if lastSeen[i] and lastSeen[i] > last then last = lastSeen[i] end
-    redis.call('SET', KEYS[i], story .. '|' .. last, 'EX', ttl)
+  local last = t
+  if lastSeen[i] and lastSeen[i] > last then last = lastSeen[i] end
+  redis.call('SET', KEYS[i], story .. '|' .. last, 'EX', ttl)
+end
+-- Bands are written by a story's first post only: later posts are measured against it, and the
+-- index stays at one set of bands per story rather than per post.
+if how == 'new' then
+  for j = 1, nBand do
+    local hash = bandHash(j, generation)
+    redis.call('HSET', hash, ARGV[10 + 2 * j], story .. '|' .. t)
+    redis.call('EXPIRE', hash, ttl, 'NX')
   end
 end
 

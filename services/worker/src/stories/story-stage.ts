@@ -1,6 +1,6 @@
 import type { PostInput, Signal } from '@undertow/core';
 import { behaviourSignals, type BehaviourParams, type PostFeatures, type StoryPost, type StoryView } from '@undertow/detect';
-import { activityKey, type Store, type StoryPostRow, type StoryVia } from '@undertow/store';
+import { activityKey, type Store, type StoryVia, type StoryWindowPost } from '@undertow/store';
 import type { StoryIndex } from './story-index.js';
 
 const DAY = 86_400_000;
@@ -90,13 +90,14 @@ export class StoryStage {
     const windows = await this.deps.store.stories.windows(
       [...spans].map(([storyId, s]) => ({ storyId, from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString() })),
     );
-    const firsts = [...windows.values()].map((w) => w.posts.find((p) => p.postId === w.story.firstPostId)).filter((p): p is StoryPostRow => !!p);
-    const traction = await this.deps.store.engagement.latestFor(firsts.map((p) => ({ source: p.source, externalId: p.externalId })));
+    // Only a story's first appearance carries its external id.
+    const firsts = [...windows.values()].flatMap((w) => w.posts.filter((p) => p.externalId !== null));
+    const traction = await this.deps.store.engagement.latestFor(firsts.map((p) => ({ source: p.source, externalId: p.externalId! })));
     const activity = await this.deps.store.stories.authorActivity(members.map((m) => ({ source: m.source, authorId: m.authorId, storyId: m.storyId })));
 
     const views = new Map<string, StoryView>();
     for (const [storyId, w] of windows) {
-      const posts = w.posts.map((row) => toStoryPost(row, row.postId === w.story.firstPostId ? traction.get(`${row.source}\u0000${row.externalId}`) : undefined));
+      const posts = w.posts.map((row) => toStoryPost(row, row.externalId !== null ? traction.get(`${row.source}\u0000${row.externalId}`) : undefined));
       const first = posts.find((p) => p.postId === w.story.firstPostId);
       if (first) views.set(storyId, { id: storyId, first, posts });
     }
@@ -111,19 +112,18 @@ export class StoryStage {
         community: m.community,
         engagement: null,
       };
-      const stats = activity.get(activityKey(m.source, m.authorId, m.storyId)) ?? { totalPosts: 1, storyPosts: 1 };
+      const stats = activity.get(activityKey(m.source, m.authorId, m.storyId)) ?? { onlyThisStory: true, posts: 1 };
       result.set(m.postId, behaviourSignals(views.get(m.storyId) ?? null, post, stats, params));
     }
     return result;
   }
 }
 
-function toStoryPost(row: StoryPostRow, engagement: { score?: number | null; comments?: number | null; shares?: number | null; views?: number | null; observedAt: string } | undefined): StoryPost {
+function toStoryPost(row: StoryWindowPost, engagement: { score?: number | null; comments?: number | null; shares?: number | null; views?: number | null; observedAt: string } | undefined): StoryPost {
   return {
     postId: row.postId,
     createdAt: Date.parse(row.createdAt),
     authorId: row.authorId,
-    authorHandle: row.authorHandle,
     authorCreatedAt: row.authorCreatedAt ? Date.parse(row.authorCreatedAt) : null,
     community: row.community,
     engagement: engagement ? { ...engagement, observedAt: Date.parse(engagement.observedAt) } : null,
