@@ -4,8 +4,9 @@ import type { PostInput } from '@undertow/core';
 /**
  * What a careful client of the intake API does: sends posts in batches and, when a batch gets
  * no answer (connection refused or reset, a timeout), a 5xx or a 429, sends the same batch
- * again. Intake is idempotent on (source, externalId), so a retry of a batch that was in fact
- * accepted answers `duplicate` for its posts and creates nothing.
+ * again, after the Retry-After the answer names, if any. Intake is idempotent on (source,
+ * externalId), so a retry of a batch that was in fact accepted answers `duplicate` for its
+ * posts and creates nothing.
  */
 export interface SubmitOptions {
   /** Posts per request. Default 50. */
@@ -86,9 +87,10 @@ async function sendBatch(
       backoff = Math.min(backoff * 2, 2_000);
       continue;
     }
-    if (response.status === 429) {
-      retried('429');
-      await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
+    const retryAfter = response.headers.get('retry-after');
+    if (response.status === 429 || (response.status === 503 && retryAfter !== null)) {
+      retried(String(response.status));
+      await sleep(Number(retryAfter ?? 1) * 1000);
       continue;
     }
     if (response.status >= 500) {

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { UndertowError, type FieldError } from '@undertow/core';
+import { UNAVAILABLE_RETRY_AFTER_S, isStoreUnavailable } from './unavailable.js';
 
 /** Status of each domain error code; anything unknown is a 500 whose details stay in the log. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -74,6 +75,12 @@ export const errorHandler = fp(
         return reply.status(status).send(errorBody(status, error.code ?? 'BAD_REQUEST', describeClientError(error)));
       }
       request.log.error({ err: error }, 'request failed');
+      if (isStoreUnavailable(error)) {
+        void reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+        return reply
+          .status(503)
+          .send(errorBody(503, 'UNAVAILABLE', `a store this service needs is unavailable or full; send the same request again after ${UNAVAILABLE_RETRY_AFTER_S} s`));
+      }
       return reply.status(500).send(errorBody(500, 'INTERNAL', 'internal error'));
     });
     app.setNotFoundHandler((request, reply) =>

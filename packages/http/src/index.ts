@@ -4,5 +4,6 @@ export * from './docs.js';
 export * from './error-handler.js';
 export * from './health-routes.js';
 export * from './input-guard.js';
+export * from './unavailable.js';
 export * from './validate-items.js';
 export * from './metrics.js';
