@@ -18,6 +18,21 @@ export interface RedisHandle {
  * answers; else, when `redis-server` is installed, a private one with its AOF under the data
  * directory (so queued posts survive a restart).
  */
+/**
+ * The Redis a running product uses, for commands that inspect it: REDIS_URL (or 6379) when it
+ * answers, else the private server `undertow start` keeps under the data directory.
+ */
+export async function findRunningRedis(config: Readonly<Config>): Promise<string> {
+  if (await pingRedis(config.redis.url)) return config.redis.url;
+  const privateUrl = `unix://${join(config.dataDir, 'redis', 'redis.sock')}`;
+  if (config.redis.isDefault && (await pingRedis(privateUrl))) return privateUrl;
+  throw new Error(
+    config.redis.isDefault
+      ? `no Redis answers at ${config.redis.url} nor under ${config.dataDir}/redis; is Undertow running? (set REDIS_URL to the one it uses)`
+      : `Redis at REDIS_URL=${config.redis.url} does not answer`,
+  );
+}
+
 export async function ensureRedis(config: Readonly<Config>, log: Logger): Promise<RedisHandle> {
   const none: Omit<RedisHandle, 'url'> = { child: null, stop: async () => undefined };
   if (await pingRedis(config.redis.url)) return { url: config.redis.url, ...none };

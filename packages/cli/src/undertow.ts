@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@undertow/config';
 import { createLogger } from '@undertow/runtime';
 import { demoCommand } from './commands/demo.js';
+import { JOBS_USAGE, jobsCommand } from './commands/jobs.js';
 import { KEYS_USAGE, UsageError, keysCommand } from './commands/keys.js';
 import { RESCAN_USAGE, rescanCommand } from './commands/rescan.js';
 import { startCommand } from './commands/start.js';
@@ -14,6 +15,7 @@ commands:
   demo    run a throwaway instance, stream the demo posts through it and print the flags
   keys    make, list and revoke API keys: undertow keys create --role reviewer --name alice
   rescan  re-score stored posts against the patterns, with a progress bar: undertow rescan --from 2016-10-01T00:00:00Z
+  jobs    failed jobs, why they failed, and putting them back: undertow jobs failed; undertow jobs retry score
 
 Configuration comes from environment variables; see the README.`;
 
@@ -29,32 +31,33 @@ async function main(argv: string[]): Promise<void> {
     case 'demo':
       await demoCommand(process.env, createLogger('undertow-demo', process.env['LOG_LEVEL'] ?? 'warn'));
       return;
-    case 'keys': {
+    case 'keys':
+    case 'jobs': {
       const config = loadConfig();
-      try {
-        process.exitCode = await keysCommand(argv.slice(argv.indexOf('keys') + 1), config, (text) => process.stdout.write(text));
-      } catch (error) {
-        if (!(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw error;
-        process.stderr.write(`undertow keys: ${(error as Error).message}\n\n${KEYS_USAGE}\n`);
-        process.exitCode = 2;
-      }
+      const run = command === 'keys' ? keysCommand : jobsCommand;
+      await withUsage(command, command === 'keys' ? KEYS_USAGE : JOBS_USAGE, () => run(argv.slice(argv.indexOf(command) + 1), config, (text) => process.stdout.write(text)));
       return;
     }
     case 'rescan': {
       const interrupted = new AbortController();
       process.once('SIGINT', () => interrupted.abort());
-      try {
-        process.exitCode = await rescanCommand(argv.slice(argv.indexOf('rescan') + 1), { env: process.env, out: process.stdout, signal: interrupted.signal });
-      } catch (error) {
-        if (!(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw error;
-        process.stderr.write(`undertow rescan: ${(error as Error).message}\n\n${RESCAN_USAGE}\n`);
-        process.exitCode = 2;
-      }
+      await withUsage('rescan', RESCAN_USAGE, () => rescanCommand(argv.slice(argv.indexOf('rescan') + 1), { env: process.env, out: process.stdout, signal: interrupted.signal }));
       return;
     }
     default:
       process.stdout.write(`${USAGE}\n`);
       if (command && command !== 'help') process.exitCode = 2;
+  }
+}
+
+/** Runs a command for its exit code; a mistake on the command line prints the command's usage and exits 2. */
+async function withUsage(name: string, usage: string, run: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await run();
+  } catch (error) {
+    if (!(error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))) throw error;
+    process.stderr.write(`undertow ${name}: ${(error as Error).message}\n\n${usage}\n`);
+    process.exitCode = 2;
   }
 }
 

@@ -22,6 +22,8 @@ describe('isStoreUnavailable', () => {
     ['PostgreSQL starting up', withCode('57P03'), true],
     ['PostgreSQL out of connections', withCode('53300'), true],
     ['PostgreSQL connection failure', withCode('08006'), true],
+    ['a PostgreSQL connection lost under a query', new Error('Connection terminated unexpectedly'), true],
+    ['no PostgreSQL connection free in time', new Error('Connection terminated due to connection timeout'), true],
     ['another Redis error', replyError('WRONGTYPE Operation against a key holding the wrong kind of value'), false],
     ['a unique violation', withCode('23505'), false],
     ['a syntax error', withCode('42601'), false],

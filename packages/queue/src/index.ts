@@ -7,3 +7,5 @@ export * from './redis.js';
 export * from './rescan-flows.js';
 export * from './run-worker.js';
 export * from './seen-posts.js';
+export * from './failed-jobs.js';
+export * from './open-queues.js';

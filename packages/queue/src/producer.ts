@@ -1,8 +1,9 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { EngagementUpdate, PostInput } from '@undertow/core';
 import { postJobId } from './job-ids.js';
-import { JOBS, QUEUES, type QueueName } from './queues.js';
+import { openQueues } from './open-queues.js';
+import { JOBS, type QueueName } from './queues.js';
 import { SeenPosts } from './seen-posts.js';
 
 export interface EnqueueResult {
@@ -22,8 +23,7 @@ export class Producer {
     private readonly redis: Redis,
     readonly prefix: string,
   ) {
-    const make = (name: QueueName) => new Queue(name, { connection: redis, prefix, skipVersionCheck: true });
-    this.queues = { score: make(QUEUES.score), engagement: make(QUEUES.engagement), patterns: make(QUEUES.patterns), rescans: make(QUEUES.rescans) };
+    this.queues = openQueues(redis, prefix);
     this.seen = new SeenPosts(redis, prefix);
   }
 

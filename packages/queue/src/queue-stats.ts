@@ -1,6 +1,7 @@
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUES, type QueueName } from './queues.js';
+import { openQueues } from './open-queues.js';
+import type { QueueName } from './queues.js';
 
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'failed'] as const;
 
@@ -9,8 +10,7 @@ export class QueueStats {
   private readonly queues: Record<QueueName, Queue>;
 
   constructor(redis: Redis, prefix: string) {
-    const make = (name: QueueName) => new Queue(name, { connection: redis, prefix, skipVersionCheck: true });
-    this.queues = { score: make(QUEUES.score), engagement: make(QUEUES.engagement), patterns: make(QUEUES.patterns), rescans: make(QUEUES.rescans) };
+    this.queues = openQueues(redis, prefix);
   }
 
   /** Jobs per queue and state. Completed jobs are left out: they are removed as they finish. */
