@@ -15,14 +15,7 @@ export async function call<T = any>(base: string, method: string, path: string, 
     (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
   }
   const response = await fetch(new URL(path, base), init);
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: response.status, headers: response.headers, body: parsed as T };
+  return { status: response.status, headers: response.headers, body: jsonOrText(await response.text()) as T };
 }
 
 /**
@@ -38,18 +31,22 @@ export function callDeclaringBody(base: string, method: string, path: string, by
       response.on('data', (chunk: string) => (text += chunk));
       response.on('end', () => {
         req.destroy();
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : null;
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: response.statusCode ?? 0, body: parsed });
+        resolve({ status: response.statusCode ?? 0, body: jsonOrText(text) });
       });
     });
     req.on('error', reject);
     req.flushHeaders();
   });
+}
+
+/** A body as JSON when it is JSON, null when empty, else its text. */
+function jsonOrText(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 60_000, everyMs = 100): Promise<void> {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '@undertow/config';
@@ -24,7 +24,7 @@ export interface RedisHandle {
  */
 export async function findRunningRedis(config: Readonly<Config>): Promise<string> {
   if (await pingRedis(config.redis.url)) return config.redis.url;
-  const privateUrl = `unix://${join(config.dataDir, 'redis', 'redis.sock')}`;
+  const privateUrl = `unix://${privateSocket(config)}`;
   if (config.redis.isDefault && (await pingRedis(privateUrl))) return privateUrl;
   throw new Error(
     config.redis.isDefault
@@ -44,9 +44,9 @@ export async function ensureRedis(config: Readonly<Config>, log: Logger): Promis
       'No Redis answers at 127.0.0.1:6379 and redis-server is not installed. Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_URL.',
     );
   }
-  const dir = join(config.dataDir, 'redis');
+  const socket = privateSocket(config);
+  const dir = dirname(socket);
   mkdirSync(dir, { recursive: true });
-  const socket = join(dir, 'redis.sock');
   const child = spawn(
     'redis-server',
     ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction'],
@@ -70,4 +70,9 @@ export async function ensureRedis(config: Readonly<Config>, log: Logger): Promis
       await exited;
     },
   };
+}
+
+/** Where the private redis-server of the one-process product listens: under the data directory. */
+function privateSocket(config: Readonly<Config>): string {
+  return join(config.dataDir, 'redis', 'redis.sock');
 }

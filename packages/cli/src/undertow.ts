@@ -22,6 +22,8 @@ Configuration comes from environment variables; see the README.`;
 async function main(argv: string[]): Promise<void> {
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
   const [command] = positionals;
+  const argsAfter = (name: string) => argv.slice(argv.indexOf(name) + 1);
+  const write = (text: string) => process.stdout.write(text);
   switch (command) {
     case 'start': {
       const config = loadConfig();
@@ -31,17 +33,20 @@ async function main(argv: string[]): Promise<void> {
     case 'demo':
       await demoCommand(process.env, createLogger('undertow-demo', process.env['LOG_LEVEL'] ?? 'warn'));
       return;
-    case 'keys':
+    case 'keys': {
+      const config = loadConfig();
+      await withUsage('keys', KEYS_USAGE, () => keysCommand(argsAfter('keys'), config, write));
+      return;
+    }
     case 'jobs': {
       const config = loadConfig();
-      const run = command === 'keys' ? keysCommand : jobsCommand;
-      await withUsage(command, command === 'keys' ? KEYS_USAGE : JOBS_USAGE, () => run(argv.slice(argv.indexOf(command) + 1), config, (text) => process.stdout.write(text)));
+      await withUsage('jobs', JOBS_USAGE, () => jobsCommand(argsAfter('jobs'), config, write));
       return;
     }
     case 'rescan': {
       const interrupted = new AbortController();
       process.once('SIGINT', () => interrupted.abort());
-      await withUsage('rescan', RESCAN_USAGE, () => rescanCommand(argv.slice(argv.indexOf('rescan') + 1), { env: process.env, out: process.stdout, signal: interrupted.signal }));
+      await withUsage('rescan', RESCAN_USAGE, () => rescanCommand(argsAfter('rescan'), { env: process.env, out: process.stdout, signal: interrupted.signal }));
       return;
     }
     default:

@@ -56,22 +56,22 @@ export class FailedJobs {
   async retry(queue: QueueName): Promise<RetryOutcome> {
     const target = this.queues[queue];
     // Snapshot first: a retried job that fails again at once must not be retried twice here.
-    const ids: string[] = [];
+    const jobs = new Map<string, Job>();
     const total = await target.getFailedCount();
     for (let start = 0; start < total; start += PAGE) {
-      const page = await target.getFailed(start, start + PAGE - 1);
-      ids.push(...page.map((job) => job.id!).filter((id) => id !== undefined));
+      for (const job of await target.getFailed(start, start + PAGE - 1)) jobs.set(String(job.id), job);
     }
     let retried = 0;
     let skipped = 0;
-    for (const id of new Set(ids)) {
-      const job = await target.getJob(id);
-      if (!job || !(await job.isFailed())) {
+    for (const job of jobs.values()) {
+      try {
+        // BullMQ's script checks, atomically, that the job is still failed.
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        retried++;
+      } catch (error) {
+        if (!/is not in the failed state|Missing key for job/.test((error as Error).message)) throw error;
         skipped++;
-        continue;
       }
-      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-      retried++;
     }
     return { queue, retried, skipped };
   }
